@@ -1,0 +1,271 @@
+/**
+ * The Node.js adapter: the only file that knows node:http. It turns an IncomingMessage into an
+ * `Incoming` for the pipeline, and writes the pipeline's `Answer` back to the ServerResponse.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline as pipeStreams } from "node:stream/promises";
+import send from "send";
+import { StartupError } from "../errors.ts";
+import type { ErrorLogger, Pipeline } from "../pipeline.ts";
+import type { Incoming } from "../request/incoming.ts";
+import type { Answer, AnswerHeaders } from "../response/answer.ts";
+import { clientGone, startStream, type EventSink, type SSEResponse } from "../response/event-stream.ts";
+import type { RequestInfo } from "../types.ts";
+
+class NodeRequestInfo implements RequestInfo {
+    readonly #req: IncomingMessage;
+    readonly #res: ServerResponse;
+    #headers: Headers | undefined;
+    #controller: AbortController | undefined;
+
+    constructor(req: IncomingMessage, res: ServerResponse) {
+        this.#req = req;
+        this.#res = res;
+    }
+
+    get method(): string {
+        return this.#req.method ?? "GET";
+    }
+
+    get ip(): string {
+        return this.#req.socket.remoteAddress ?? "";
+    }
+
+    // Built on first use: most handlers never look at the headers, and a Headers object is not free.
+    get headers(): Headers {
+        return (this.#headers ??= toHeaders(this.#req.rawHeaders));
+    }
+
+    get signal(): AbortSignal {
+        if (this.#controller === undefined) {
+            const controller = (this.#controller = new AbortController());
+            const res = this.#res;
+            if (res.closed) {
+                if (!res.writableFinished) controller.abort();
+            } else {
+                res.once("close", () => {
+                    if (!res.writableFinished) controller.abort();
+                });
+            }
+        }
+        return this.#controller.signal;
+    }
+}
+
+function toHeaders(raw: string[]): Headers {
+    const headers = new Headers();
+    for (let i = 0; i < raw.length; i += 2) {
+        try {
+            headers.append(raw[i]!, raw[i + 1]!);
+        } catch {
+            // a header the Fetch standard refuses (bytes outside Latin-1): left out rather than failing the request
+        }
+    }
+    return headers;
+}
+
+class NodeIncoming implements Incoming {
+    readonly info: NodeRequestInfo;
+    readonly #req: IncomingMessage;
+    discarded = false;
+
+    constructor(req: IncomingMessage, res: ServerResponse) {
+        this.#req = req;
+        this.info = new NodeRequestInfo(req, res);
+    }
+
+    get method(): string {
+        return this.#req.method ?? "GET";
+    }
+
+    get target(): string {
+        return this.#req.url ?? "/";
+    }
+
+    header(name: string): string | undefined {
+        const value = this.#req.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+    }
+
+    bodyChunks(): AsyncIterable<Uint8Array> {
+        return this.#req.iterator({ destroyOnReturn: false });
+    }
+
+    discardBody(): void {
+        this.discarded = true;
+        this.#req.resume();
+    }
+}
+
+export interface NodeServerOptions {
+    pipeline: Pipeline;
+    logError: ErrorLogger;
+}
+
+/** A node:http server running the pipeline, and how to stop it gracefully. */
+export class NodeServer {
+    readonly #server: http.Server;
+    readonly #pipeline: Pipeline;
+    readonly #logError: ErrorLogger;
+    readonly #openStreams = new Set<SSEResponse>();
+    #closing = false;
+
+    constructor({ pipeline, logError }: NodeServerOptions) {
+        this.#pipeline = pipeline;
+        this.#logError = logError;
+        this.#server = http.createServer((req, res) => this.#handle(req, res));
+    }
+
+    /** Resolves with the port once listening; a port in use or a bad hostname is a one-line StartupError. */
+    listen(port: number, hostname: string): Promise<number> {
+        return new Promise((resolve, reject) => {
+            const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, port, hostname));
+            this.#server.once("error", onError);
+            this.#server.listen(port, hostname, () => {
+                this.#server.off("error", onError);
+                const address = this.#server.address();
+                resolve(typeof address === "object" && address !== null ? address.port : port);
+            });
+        });
+    }
+
+    /** Stops accepting connections, lets requests in flight finish, ends open event streams. */
+    close(): Promise<void> {
+        this.#closing = true;
+        const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+        this.#server.closeIdleConnections();
+        for (const stream of this.#openStreams) stream.close();
+        return closed;
+    }
+
+    #handle(req: IncomingMessage, res: ServerResponse): void {
+        const incoming = new NodeIncoming(req, res);
+        this.#pipeline.handle(incoming).then(
+            (answer) => this.#write(req, res, incoming, answer),
+            (error: unknown) => this.#fail(res, error),
+        );
+    }
+
+    #write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {
+        try {
+            if (incoming.discarded || this.#closing) answer.headers["connection"] = "close";
+            if (incoming.discarded) closeSoonAfter(res, req.socket);
+            switch (answer.kind) {
+                case "bytes":
+                    return writeBytes(req, res, answer.status, answer.headers, answer.body);
+                case "stream":
+                    return this.#writeStream(res, answer.status, answer.headers, answer.body);
+                case "file":
+                    return this.#writeFile(req, res, answer.headers, answer.root, answer.relativePath);
+                case "events":
+                    return this.#writeEvents(res, answer.headers, answer.events);
+            }
+        } catch (error) {
+            this.#fail(res, error);
+        }
+    }
+
+    #fail(res: ServerResponse, error: unknown): void {
+        this.#logError("Could not send the answer:", error);
+        if (res.headersSent) {
+            res.destroy();
+            return;
+        }
+        const message = `Could not send the answer: ${error instanceof Error ? error.message : String(error)}`;
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(message) });
+        res.end(message);
+    }
+
+    #writeStream(res: ServerResponse, status: number, headers: AnswerHeaders, body: ReadableStream<Uint8Array>): void {
+        res.writeHead(status, headers);
+        pipeStreams(Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>), res).catch((error: unknown) => {
+            if (!res.destroyed) this.#logError("A response body stream failed:", error);
+            res.destroy();
+        });
+    }
+
+    // send answers conditional requests (ETag, Last-Modified → 304) and Range requests from the file itself.
+    #writeFile(req: IncomingMessage, res: ServerResponse, headers: AnswerHeaders, root: string, relativePath: string): void {
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        const encoded = relativePath.split(/[\\/]/).map(encodeURIComponent).join("/");
+        send(req, encoded, { root, dotfiles: "allow", index: false })
+            .on("error", (error: Error & { status?: number; headers?: Record<string, string> }) => {
+                const status = error.status ?? 500;
+                if (status === 500) this.#logError("A static file could not be sent:", error);
+                writeBytes(req, res, status, { ...headers, ...lowerCase(error.headers ?? {}), "content-type": "text/plain; charset=utf-8" }, error.message);
+            })
+            .pipe(res);
+    }
+
+    #writeEvents(res: ServerResponse, headers: AnswerHeaders, events: SSEResponse): void {
+        res.writeHead(200, headers);
+        res.flushHeaders();
+        const socket = res.socket;
+        this.#openStreams.add(events);
+        res.once("close", () => {
+            this.#openStreams.delete(events);
+            events[clientGone]();
+        });
+        const sink: EventSink = {
+            write: (text) => !res.writableEnded && res.write(text),
+            drained: () => whenDrained(res),
+            end: () => {
+                if (res.writableEnded) return;
+                res.end();
+                if (this.#closing) socket?.end(); // its headers promised keep-alive; the server is going away
+            },
+        };
+        events[startStream](sink, this.#logError);
+    }
+}
+
+function writeBytes(req: IncomingMessage, res: ServerResponse, status: number, headers: AnswerHeaders, body: string | Uint8Array | null): void {
+    if (body !== null) {
+        headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+    } else if (headers["content-length"] === undefined && req.method !== "HEAD" && status !== 204 && status !== 304) {
+        headers["content-length"] = "0";
+    }
+    res.writeHead(status, headers);
+    res.end(body ?? undefined);
+}
+
+function whenDrained(res: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+        if (res.destroyed || res.writableEnded || !res.writableNeedDrain) return resolve();
+        const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+    });
+}
+
+/**
+ * After an answer sent before the body was read (413), the rest of the body is read and thrown away
+ * so the client can read the answer; a client that keeps sending is cut off after a grace period.
+ */
+function closeSoonAfter(res: ServerResponse, socket: Socket): void {
+    res.once("finish", () => setTimeout(() => socket.destroy(), 2000).unref());
+}
+
+function lowerCase(headers: Record<string, string>): AnswerHeaders {
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, hostname: string): Error {
+    switch (error.code) {
+        case "EADDRINUSE":
+            return new StartupError(`Port ${port} is already in use on ${hostname} (option "port")`);
+        case "EACCES":
+            return new StartupError(`Not allowed to listen on port ${port} (option "port"): ports below 1024 need special rights`);
+        case "EADDRNOTAVAIL":
+        case "ENOTFOUND":
+            return new StartupError(`Cannot listen on hostname "${hostname}" (option "hostname"): no such address on this machine`);
+        default:
+            return new StartupError(`Cannot listen on ${hostname}:${port}: ${error.message}`);
+    }
+}

@@ -1,0 +1,6 @@
+export { startHTTPServer, startHTTPServer as default } from "./server.ts";
+export { HTTPError } from "./errors.ts";
+export { SSEResponse } from "./response/event-stream.ts";
+export { getQuery } from "./request/query.ts";
+export { rootDir } from "./paths.ts";
+export type { Handler, HandlerParams, RequestInfo, Route, RoutesObject, ServerHandle, StartOptions } from "./types.ts";

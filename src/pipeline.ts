@@ -1,0 +1,141 @@
+import { preflightHeaders } from "./cors.ts";
+import { describeError, HTTPError } from "./errors.ts";
+import type { Incoming } from "./request/incoming.ts";
+import { readBody } from "./request/read-body.ts";
+import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
+import { toAnswer } from "./response/to-response.ts";
+import type { Router } from "./router/router.ts";
+import type { StaticFolder } from "./static/serve-static.ts";
+
+export type ErrorLogger = (message: string, error: unknown) => void;
+
+export interface PipelineConfig {
+    router: Router;
+    staticFolder: StaticFolder | null;
+    maxBodySize: number;
+    /** The CORS headers every answer starts from (empty when CORS is off). */
+    baseHeaders: Readonly<AnswerHeaders>;
+    /** Used when the Host header is missing or unusable. */
+    fallbackHost: string;
+    logError: ErrorLogger;
+}
+
+/**
+ * One request, start to finish: URL → route → body → handler → answer; or the static folder;
+ * or 404/405/OPTIONS; and any throw → an error answer (through the `/errors/{code}` route if there is one).
+ */
+export class Pipeline {
+    readonly #config: PipelineConfig;
+
+    constructor(config: PipelineConfig) {
+        this.#config = config;
+    }
+
+    async handle(incoming: Incoming): Promise<Answer> {
+        let url: URL | undefined;
+        try {
+            url = this.#requestURL(incoming);
+            const answer = await this.#answer(incoming, url);
+            return incoming.method === "HEAD" ? withoutBody(answer) : answer;
+        } catch (error) {
+            return this.#errorAnswer(error, incoming, url);
+        }
+    }
+
+    async #answer(incoming: Incoming, url: URL): Promise<Answer> {
+        const { router, baseHeaders } = this.#config;
+        const { method } = incoming;
+        const pathname = url.pathname;
+        if (pathname.includes("%")) assertDecodable(pathname);
+        const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
+        if (match !== null) {
+            const body = await readBody(incoming, this.#config.maxBodySize);
+            const value = await match.handler({ url, body, route: match.route, request: incoming.info });
+            return toAnswer(value, baseHeaders);
+        }
+        if (method === "OPTIONS") {
+            return { kind: "bytes", status: 204, headers: preflightHeaders(baseHeaders, incoming.header("access-control-request-headers"), this.#allowed(pathname)), body: null };
+        }
+        if (method === "GET" || method === "HEAD") {
+            const answer = await this.#staticAnswer(url);
+            if (answer !== null) return answer;
+        }
+        const allowed = this.#allowed(pathname);
+        if (allowed.length > 0) throw new HTTPError(405, `Method ${method} is not allowed for ${pathname} (allowed: ${allowed.join(", ")})`, { allow: allowed.join(", ") });
+        throw new HTTPError(404, `Not Found: ${pathname}`);
+    }
+
+    async #staticAnswer(url: URL): Promise<Answer | null> {
+        const folder = this.#config.staticFolder;
+        if (folder === null) return null;
+        const found = await folder.find(url.pathname, url.search);
+        if (found === null) return null;
+        const headers = { ...this.#config.baseHeaders };
+        if (found.kind === "redirect") return { kind: "bytes", status: 301, headers: { ...headers, location: found.location }, body: null };
+        return { kind: "file", status: 200, headers, root: folder.root, relativePath: found.relativePath };
+    }
+
+    /** The methods answered at a path, as an `Allow` header lists them. */
+    #allowed(pathname: string): string[] {
+        const methods = new Set(this.#config.router.methodsAt(pathname));
+        if (methods.size === 0) return [];
+        if (methods.has("GET")) methods.add("HEAD");
+        methods.add("OPTIONS");
+        return [...methods].sort();
+    }
+
+    async #errorAnswer(error: unknown, incoming: Incoming, url: URL | undefined): Promise<Answer> {
+        const { status, message, headers } = describeError(error);
+        if (status === 500) this.#config.logError(`${incoming.method} ${url?.pathname ?? incoming.target} failed:`, error);
+        const base = { ...this.#config.baseHeaders, ...headers };
+        const errorRoute = url && this.#errorRoute(incoming.method, status);
+        if (errorRoute) {
+            try {
+                const value = await errorRoute.handler({ url: url!, body: message, route: errorRoute.route, request: incoming.info });
+                return toAnswer(value, base, status);
+            } catch (routeError) {
+                this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
+            }
+        }
+        return textAnswer(status, base, message);
+    }
+
+    #errorRoute(method: string, status: number) {
+        const { router } = this.#config;
+        const pathname = `/errors/${status}`;
+        return router.match(method, pathname) ?? router.match("GET", pathname);
+    }
+
+    #requestURL(incoming: Incoming): URL {
+        const { target } = incoming;
+        try {
+            if (target.startsWith("/")) return new URL(`http://${usableHost(incoming.header("host")) ?? this.#config.fallbackHost}${target}`);
+            const absolute = new URL(target); // absolute-form, as sent to a proxy
+            if (absolute.protocol === "http:" || absolute.protocol === "https:") return absolute;
+        } catch {
+            // reported below
+        }
+        throw new HTTPError(400, `Malformed request target: ${target.slice(0, 200)}`);
+    }
+}
+
+const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function usableHost(host: string | undefined): string | undefined {
+    return host !== undefined && hostPattern.test(host) ? host : undefined;
+}
+
+function assertDecodable(pathname: string): void {
+    try {
+        decodeURIComponent(pathname);
+    } catch {
+        throw new HTTPError(400, `Malformed percent-encoding in the URL path: ${pathname.slice(0, 200)}`);
+    }
+}
+
+/** HEAD: the GET answer's status and headers, with no body and no event stream started. */
+function withoutBody(answer: Answer): Answer {
+    if (answer.kind === "bytes" || answer.kind === "file") return answer; // adapters send no body for HEAD
+    if (answer.kind === "stream") void answer.body.cancel().catch(() => {});
+    return { kind: "bytes", status: answer.status, headers: answer.headers, body: null };
+}

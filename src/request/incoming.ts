@@ -1,0 +1,19 @@
+import type { RequestInfo } from "../types.ts";
+
+/**
+ * A request as a server adapter hands it to the pipeline. It is the only view of the
+ * runtime's request object that the pipeline has, so the pipeline runs on any runtime.
+ */
+export interface Incoming {
+    readonly method: string;
+    /** The request target as sent, e.g. `/params/caf%C3%A9?x=1`. */
+    readonly target: string;
+    /** A header's value, by lower-case name. */
+    header(name: string): string | undefined;
+    /** The part of the request a handler sees as `request`. */
+    readonly info: RequestInfo;
+    /** The body's bytes as they arrive. Leaving the loop early does not close the connection. */
+    bodyChunks(): AsyncIterable<Uint8Array>;
+    /** Stop reading the body: what is left is thrown away and the connection closes after the answer. */
+    discardBody(): void;
+}

@@ -1,0 +1,113 @@
+import { HTTPError } from "../errors.ts";
+import type { Incoming } from "./incoming.ts";
+import { fieldsToObject } from "./query.ts";
+
+/**
+ * The request body, parsed by its Content-Type:
+ * none → null; text/plain and urlencoded → JSON if it parses, else text / fields;
+ * application/json → JSON (400 if malformed); octet-stream or no type → Uint8Array;
+ * multipart/form-data → FormData; any other type → a Blob of that type.
+ */
+export async function readBody(incoming: Incoming, maxBodySize: number): Promise<unknown> {
+    if (!hasBody(incoming)) return null;
+    const bytes = await readBytes(incoming, maxBodySize);
+    if (bytes.length === 0) return null;
+    return parseBody(bytes, incoming.header("content-type"));
+}
+
+function hasBody(incoming: Incoming): boolean {
+    const length = incoming.header("content-length");
+    if (length !== undefined) return length !== "0";
+    return incoming.header("transfer-encoding") !== undefined;
+}
+
+async function readBytes(incoming: Incoming, maxBodySize: number): Promise<Uint8Array> {
+    const declared = Number(incoming.header("content-length") ?? 0);
+    if (declared > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of incoming.bodyChunks()) {
+        size += chunk.length;
+        if (size > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
+        chunks.push(chunk);
+    }
+    return concat(chunks, size);
+}
+
+function bodyTooLarge(incoming: Incoming, maxBodySize: number): HTTPError {
+    incoming.discardBody();
+    return new HTTPError(413, `Request body is larger than maxBodySize (${maxBodySize} bytes)`);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+    if (chunks.length === 1) return toPlainBytes(chunks[0]!);
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+    }
+    return bytes;
+}
+
+// Handlers are promised a Uint8Array, not a runtime's subclass of it (Node's Buffer).
+function toPlainBytes(chunk: Uint8Array): Uint8Array {
+    return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+async function parseBody(bytes: Uint8Array, contentType: string | undefined): Promise<unknown> {
+    if (contentType === undefined) return bytes;
+    const mediaType = mediaTypeOf(contentType);
+    switch (mediaType) {
+        case "application/octet-stream":
+            return bytes;
+        case "application/json":
+            return parseJSON(decodeText(bytes, contentType));
+        case "text/plain":
+            return parseJSONOr(decodeText(bytes, contentType), (text) => text);
+        case "application/x-www-form-urlencoded":
+            return parseJSONOr(decodeText(bytes, contentType), (text) => fieldsToObject(new URLSearchParams(text)));
+        case "multipart/form-data":
+            return parseMultipart(bytes, contentType);
+        default:
+            return new Blob([bytes], { type: contentType });
+    }
+}
+
+function mediaTypeOf(contentType: string): string {
+    const end = contentType.indexOf(";");
+    return (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
+}
+
+function decodeText(bytes: Uint8Array, contentType: string): string {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] ?? "utf-8";
+    try {
+        return new TextDecoder(charset).decode(bytes);
+    } catch {
+        throw new HTTPError(415, `Unsupported charset "${charset}"`);
+    }
+}
+
+function parseJSON(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch (error) {
+        throw new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`);
+    }
+}
+
+function parseJSONOr(text: string, fallback: (text: string) => unknown): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return fallback(text);
+    }
+}
+
+async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<FormData> {
+    try {
+        return await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+    } catch (error) {
+        throw new HTTPError(400, `Malformed multipart/form-data body: ${(error as Error).message}`);
+    }
+}

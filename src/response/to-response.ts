@@ -1,0 +1,55 @@
+import type { Answer, AnswerHeaders } from "./answer.ts";
+import { eventStreamHeaders, isSSEResponse } from "./event-stream.ts";
+
+/** A handler's return value → the answer, by one ordered chain of type checks (the seed's response table). */
+export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status = 200): Answer {
+    if (value === null || value === undefined) return { kind: "bytes", status, headers: { ...base }, body: null };
+    if (typeof value === "string") return bytes(status, base, "text/plain; charset=utf-8", value);
+    if (isSSEResponse(value)) return { kind: "events", status: 200, headers: { ...base, ...eventStreamHeaders }, events: value };
+    if (value instanceof Response) return fromResponse(value, base);
+    if (value instanceof Uint8Array) return bytes(status, base, "application/octet-stream", value);
+    if (ArrayBuffer.isView(value)) return bytes(status, base, "application/octet-stream", new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    if (value instanceof ArrayBuffer) return bytes(status, base, "application/octet-stream", new Uint8Array(value));
+    if (value instanceof Blob) return fromBlob(value, status, base);
+    if (value instanceof URLSearchParams) return bytes(status, base, "application/x-www-form-urlencoded", value.toString());
+    if (value instanceof FormData) return fromFormData(value, status, base);
+    if (value instanceof ReadableStream) return { kind: "stream", status, headers: { ...base, "content-type": "application/octet-stream" }, body: value };
+    return bytes(status, base, "application/json", toJSON(value));
+}
+
+function bytes(status: number, base: Readonly<AnswerHeaders>, contentType: string, body: string | Uint8Array): Answer {
+    return { kind: "bytes", status, headers: { ...base, "content-type": contentType }, body };
+}
+
+function toJSON(value: unknown): string {
+    const json = JSON.stringify(value, null, 4);
+    if (json === undefined) throw new TypeError(`The handler returned a ${typeof value}, which cannot be sent as a response`);
+    return json;
+}
+
+function fromBlob(blob: Blob, status: number, base: Readonly<AnswerHeaders>): Answer {
+    const headers = { ...base, "content-type": blob.type || "application/octet-stream", "content-length": String(blob.size) };
+    return { kind: "stream", status, headers, body: blob.stream() };
+}
+
+// Fields only: urlencoded, as the seed answers. With files, urlencoding would lose them: multipart instead.
+function fromFormData(form: FormData, status: number, base: Readonly<AnswerHeaders>): Answer {
+    const fields: [string, string][] = [];
+    for (const [name, value] of form) {
+        if (typeof value !== "string") return fromResponse(new Response(form, { status }), base);
+        fields.push([name, value]);
+    }
+    return bytes(status, base, "application/x-www-form-urlencoded", new URLSearchParams(fields).toString());
+}
+
+/** A web Response is sent as it is; the CORS headers are added where it has none of its own. */
+function fromResponse(response: Response, base: Readonly<AnswerHeaders>): Answer {
+    const headers: AnswerHeaders = { ...base };
+    for (const [name, value] of response.headers) {
+        if (name !== "set-cookie") headers[name] = value;
+    }
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length > 0) headers["set-cookie"] = cookies;
+    if (response.body === null) return { kind: "bytes", status: response.status, headers, body: null };
+    return { kind: "stream", status: response.status, headers, body: response.body };
+}
