@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import { describe, it } from "node:test";
+import type { HandlerParams } from "vshs";
+import { serve } from "../helpers/server.ts";
+
+/** What the handler received: its kind and its value, as JSON can show them. */
+function describeBody({ body }: HandlerParams) {
+    if (body === null) return { kind: "null" };
+    if (body instanceof Uint8Array) return { kind: body.constructor.name, value: [...body] };
+    if (body instanceof FormData) return { kind: "FormData", value: [...body].map(([name, value]) => [name, typeof value === "string" ? value : `file ${value.name} (${value.size} bytes)`]) };
+    if (body instanceof Blob) return body.text().then((text) => ({ kind: "Blob", type: body.type, value: text }));
+    return { kind: typeof body, value: body };
+}
+
+const server = await serve({ routes: { "/body/POST": describeBody }, maxBodySize: 1024 });
+
+async function post(body: BodyInit | null, headers: Record<string, string> = {}) {
+    const response = await server.fetch("/body", { method: "POST", body, headers });
+    return { status: response.status, answer: response.headers.get("content-type")?.startsWith("application/json") ? await response.json() : await response.text() };
+}
+
+describe("request bodies, parsed by Content-Type", () => {
+    it("no body → null", async () => {
+        assert.deepEqual((await post(null)).answer, { kind: "null" });
+        assert.deepEqual((await post("", { "content-type": "application/json" })).answer, { kind: "null" });
+    });
+
+    it("text/plain → JSON.parse if it parses, else the string", async () => {
+        assert.deepEqual((await post('{"a":1}', { "content-type": "text/plain" })).answer, { kind: "object", value: { a: 1 } });
+        assert.deepEqual((await post("42", { "content-type": "text/plain" })).answer, { kind: "number", value: 42 });
+        assert.deepEqual((await post("héllo", { "content-type": "text/plain;charset=UTF-8" })).answer, { kind: "string", value: "héllo" });
+    });
+
+    it("text/plain honours its charset", async () => {
+        const latin1 = new Uint8Array([0x63, 0x61, 0x66, 0xe9]); // "café" in ISO-8859-1
+        assert.deepEqual((await post(latin1, { "content-type": "text/plain; charset=iso-8859-1" })).answer, { kind: "string", value: "café" });
+        assert.equal((await post("x", { "content-type": "text/plain; charset=klingon" })).status, 415);
+    });
+
+    it("application/x-www-form-urlencoded → JSON.parse if it parses, else the fields", async () => {
+        assert.deepEqual((await post('{"a":[1]}', { "content-type": "application/x-www-form-urlencoded" })).answer, { kind: "object", value: { a: [1] } });
+        assert.deepEqual((await post(new URLSearchParams("a=1&b=x%20y&a=2&c="))).answer, { kind: "object", value: { a: ["1", "2"], b: "x y", c: "" } });
+    });
+
+    it("a form field named __proto__ stays a field", async () => {
+        const { answer } = await post(new URLSearchParams("__proto__=x&constructor=y"));
+        assert.deepEqual(answer, { kind: "object", value: { ["__proto__"]: "x", constructor: "y" } });
+    });
+
+    it("application/json → the parsed value", async () => {
+        assert.deepEqual((await post('[1,"two",null]', { "content-type": "application/json; charset=utf-8" })).answer, { kind: "object", value: [1, "two", null] });
+    });
+
+    it("malformed JSON → 400 with the parser's message", async () => {
+        const { status, answer } = await post('{"a":', { "content-type": "application/json" });
+        assert.equal(status, 400);
+        assert.match(answer, /^Malformed JSON body: .*JSON/);
+    });
+
+    it("application/octet-stream or no Content-Type → Uint8Array (not a Buffer)", async () => {
+        assert.deepEqual((await post(new Uint8Array([1, 2, 255]), { "content-type": "application/octet-stream" })).answer, { kind: "Uint8Array", value: [1, 2, 255] });
+        assert.deepEqual((await post(new Uint8Array([0, 9]))).answer, { kind: "Uint8Array", value: [0, 9] });
+    });
+
+    it("multipart/form-data → FormData, files included", async () => {
+        const form = new FormData();
+        form.append("name", "Ada");
+        form.append("file", new Blob(["12345"], { type: "text/plain" }), "notes.txt");
+        assert.deepEqual((await post(form)).answer, { kind: "FormData", value: [["name", "Ada"], ["file", "file notes.txt (5 bytes)"]] });
+    });
+
+    it("a malformed multipart body → 400", async () => {
+        const { status, answer } = await post("garbage", { "content-type": "multipart/form-data; boundary=xyz" });
+        assert.equal(status, 400);
+        assert.match(answer, /^Malformed multipart\/form-data body/);
+    });
+
+    it("any other type → a Blob of that type", async () => {
+        assert.deepEqual((await post("<svg/>", { "content-type": "image/svg+xml" })).answer, { kind: "Blob", type: "image/svg+xml", value: "<svg/>" });
+    });
+
+    it("a body over maxBodySize with a Content-Length → 413 naming the option", async () => {
+        const { status, answer } = await post("x".repeat(1025), { "content-type": "text/plain" });
+        assert.equal(status, 413);
+        assert.equal(answer, "Request body is larger than maxBodySize (1024 bytes)");
+        assert.equal((await post("x".repeat(1024), { "content-type": "text/plain" })).status, 200);
+    });
+
+    it("a chunked body over maxBodySize → 413 before the client has finished sending", async () => {
+        const { status, text, sentWhenAnswered } = await new Promise<{ status: number; text: string; sentWhenAnswered: number }>((resolve, reject) => {
+            let sent = 0;
+            const request = http.request(`${server.url}/body`, { method: "POST", headers: { "content-type": "text/plain" } }); // no length: chunked
+            const timer = setInterval(() => {
+                if (sent < 1024 * 1024) {
+                    request.write("x".repeat(512));
+                    sent += 512;
+                }
+            }, 1);
+            request.on("response", (response) => {
+                const answeredAt = sent;
+                clearInterval(timer);
+                let text = "";
+                response.on("data", (chunk) => (text += chunk));
+                response.on("end", () => {
+                    request.destroy();
+                    resolve({ status: response.statusCode ?? 0, text, sentWhenAnswered: answeredAt });
+                });
+            });
+            request.on("error", (error) => {
+                clearInterval(timer);
+                reject(error);
+            });
+        });
+        assert.equal(status, 413);
+        assert.match(text, /maxBodySize/);
+        assert.ok(sentWhenAnswered < 1024 * 1024, `answered after ${sentWhenAnswered} bytes`);
+    });
+
+    it("keeps serving the next requests after a 413", async () => {
+        await post("x".repeat(5000), { "content-type": "text/plain" });
+        assert.equal((await post("ok", { "content-type": "text/plain" })).status, 200);
+    });
+});
