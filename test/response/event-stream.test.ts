@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SSEResponse } from "vshs";
+import { openEventStream } from "../helpers/events.ts";
+import { captureErrors, serve } from "../helpers/server.ts";
+
+const seen = {
+    loopEnded: 0,
+    callbackClosed: 0,
+    signalAborted: 0,
+    headRan: 0,
+    serverClosed: 0,
+    unawaitedTimer: undefined as NodeJS.Timeout | undefined,
+};
+
+const server = await serve({
+    routes: {
+        // The seed's loop style: send until a send rejects.
+        "/loop/GET": () =>
+            new SSEResponse(async (self) => {
+                try {
+                    for (let count = 0; ; count++) {
+                        await self.send({ count }, "tick");
+                        await sleep(10);
+                    }
+                } catch {
+                    seen.loopEnded++;
+                }
+            }),
+        // The callback style: a timer, stopped in onConnectionClosed.
+        "/callback/GET": () =>
+            new SSEResponse((self) => {
+                const timer = setInterval(() => void self.send("tick"), 10);
+                self.onConnectionClosed = () => {
+                    clearInterval(timer);
+                    seen.callbackClosed++;
+                };
+            }),
+        // Careless code: a timer nobody stops, sends nobody awaits.
+        "/unawaited/GET": () =>
+            new SSEResponse((self) => {
+                seen.unawaitedTimer = setInterval(() => self.send("tick"), 5);
+            }),
+        "/signal/GET": () =>
+            new SSEResponse(async (self) => {
+                self.signal.addEventListener("abort", () => seen.signalAborted++);
+                await self.send("hello");
+            }),
+        "/framing/GET": () =>
+            new SSEResponse(async (self) => {
+                await self.send("text", undefined);
+                await self.send({ a: "multi\nline" });
+                await self.send([1, 2], "list");
+                await self.send(null, "nothing");
+                const refused = await self.send("x", "bad\nname").then(() => "sent", (error: Error) => error.message);
+                await self.send(refused, "refused");
+                self.close();
+            }),
+        "/throws/GET": () =>
+            new SSEResponse(async (self) => {
+                await self.send("first");
+                throw new Error("callback failed");
+            }),
+        "/server-closes/GET": () =>
+            new SSEResponse(async (self) => {
+                self.onConnectionClosed = () => seen.serverClosed++;
+                await self.send(1);
+                await self.send(2);
+                self.close();
+                await assert.rejects(self.send(3), /closed/);
+            }),
+        "/head/GET": () =>
+            new SSEResponse(async (self) => {
+                seen.headRan++;
+                await self.send("x");
+            }),
+        "/hello/GET": () => "still serving",
+    },
+});
+
+async function until(condition: () => boolean, ms = 1000): Promise<number> {
+    const start = Date.now();
+    while (!condition()) {
+        if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
+        await sleep(5);
+    }
+    return Date.now() - start;
+}
+
+describe("Server-Sent Events", () => {
+    it("answers with the event-stream headers and CORS", async () => {
+        const stream = openEventStream(server.url + "/loop");
+        const response = await stream.opened;
+        stream.close();
+        assert.equal(response.statusCode, 200);
+        assert.equal(response.headers["content-type"], "text/event-stream");
+        assert.equal(response.headers["cache-control"], "no-cache");
+        assert.equal(response.headers["x-accel-buffering"], "no");
+        assert.equal(response.headers["access-control-allow-origin"], "*");
+        assert.equal(response.headers["content-encoding"], undefined);
+    });
+
+    it("frames each send as `event:` and `data:` lines, data as compact JSON", async () => {
+        const response = await server.fetch("/framing");
+        assert.equal(
+            await response.text(),
+            'data: "text"\n\n' +
+                'data: {"a":"multi\\nline"}\n\n' +
+                "event: list\ndata: [1,2]\n\n" +
+                "event: nothing\ndata: null\n\n" +
+                'event: refused\ndata: "An event name cannot contain a line break"\n\n',
+        );
+    });
+
+    it("flushes each event at once", async () => {
+        const stream = openEventStream(server.url + "/loop");
+        const events = await stream.waitFor(3);
+        stream.close();
+        assert.deepEqual(events.slice(0, 3), [0, 1, 2].map((count) => ({ event: "tick", data: JSON.stringify({ count }) })));
+    });
+
+    it("ends the seed's loop style once the client leaves: send rejects", async () => {
+        const before = seen.loopEnded;
+        const stream = openEventStream(server.url + "/loop");
+        await stream.waitFor(2);
+        stream.close();
+        await until(() => seen.loopEnded === before + 1);
+    });
+
+    it("calls onConnectionClosed within a second of a disconnect, leaving no timer behind", async () => {
+        const timersBefore = process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+        const stream = openEventStream(server.url + "/callback");
+        await stream.waitFor(2);
+        stream.close();
+        const elapsed = await until(() => seen.callbackClosed === 1);
+        assert.ok(elapsed < 1000);
+        await sleep(20);
+        const timersAfter = process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+        assert.ok(timersAfter <= timersBefore, `timers: ${timersBefore} before, ${timersAfter} after`);
+    });
+
+    it("aborts self.signal when the client leaves", async () => {
+        const stream = openEventStream(server.url + "/signal");
+        await stream.waitFor(1);
+        stream.close();
+        await until(() => seen.signalAborted === 1);
+    });
+
+    it("never crashes the process on sends nobody awaits after a disconnect", async () => {
+        const unhandled: unknown[] = [];
+        const record = (reason: unknown) => unhandled.push(reason);
+        process.on("unhandledRejection", record);
+        try {
+            const stream = openEventStream(server.url + "/unawaited");
+            await stream.waitFor(2);
+            stream.close();
+            await sleep(100); // ~20 sends after the disconnect
+            assert.deepEqual(unhandled, []);
+            assert.equal(await (await server.fetch("/hello")).text(), "still serving");
+        } finally {
+            clearInterval(seen.unawaitedTimer);
+            process.off("unhandledRejection", record);
+        }
+    });
+
+    it("ends a stream whose callback throws, logs it, and keeps serving", async () => {
+        const { result, logged } = await captureErrors(async () => {
+            const response = await server.fetch("/throws");
+            return await response.text();
+        });
+        assert.equal(result, 'data: "first"\n\n');
+        assert.match(logged, /event stream callback threw[\s\S]*callback failed/);
+        assert.equal(await (await server.fetch("/hello")).text(), "still serving");
+    });
+
+    it("lets the server end a stream with self.close(), calling onConnectionClosed", async () => {
+        const response = await server.fetch("/server-closes");
+        assert.equal(await response.text(), "data: 1\n\ndata: 2\n\n");
+        await until(() => seen.serverClosed === 1);
+    });
+
+    it("answers HEAD with the headers only, without running the callback", async () => {
+        const response = await server.fetch("/head", { method: "HEAD" });
+        assert.equal(response.headers.get("content-type"), "text/event-stream");
+        assert.equal(await response.text(), "");
+        await sleep(20);
+        assert.equal(seen.headRan, 0);
+    });
+});
