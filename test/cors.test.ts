@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { HTTPError, SSEResponse } from "vshs";
+import { fixturesDir, serve } from "./helpers/server.ts";
+
+const routes = {
+    "/ok/GET": () => "ok",
+    "/ok/POST": ({ body }: { body: unknown }) => body,
+    "/forbidden/GET": () => {
+        throw new HTTPError(403, "no");
+    },
+    "/events/GET": () => new SSEResponse((self) => self.close()),
+};
+const server = await serve({ routes, static: path.join(fixturesDir, "static") });
+const closed = await serve({ routes, cors: false });
+const oneOrigin = await serve({ routes, cors: "https://app.example" });
+
+const allowedMethods = "POST, GET, PATCH, PUT, OPTIONS, DELETE";
+
+describe("CORS", () => {
+    it("is on every answer: success, error, 404, static file, event stream", async () => {
+        for (const pathname of ["/ok", "/forbidden", "/missing", "/data.json", "/events"]) {
+            const response = await server.fetch(pathname, { headers: { origin: "https://elsewhere.example" } });
+            assert.equal(response.headers.get("access-control-allow-origin"), "*", pathname);
+            assert.equal(response.headers.get("access-control-allow-methods"), allowedMethods, pathname);
+            await response.arrayBuffer();
+        }
+    });
+
+    it("answers a preflight on any path, allowing the headers the browser asks for", async () => {
+        for (const pathname of ["/ok", "/anything/at/all"]) {
+            const response = await server.fetch(pathname, {
+                method: "OPTIONS",
+                headers: { origin: "https://elsewhere.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-token" },
+            });
+            assert.equal(response.status, 204, pathname);
+            assert.equal(response.headers.get("access-control-allow-origin"), "*");
+            assert.equal(response.headers.get("access-control-allow-methods"), allowedMethods);
+            assert.equal(response.headers.get("access-control-allow-headers"), "content-type, x-token");
+        }
+    });
+
+    it("lists the path's methods in Allow on OPTIONS", async () => {
+        const response = await server.fetch("/ok", { method: "OPTIONS" });
+        assert.equal(response.headers.get("allow"), "GET, HEAD, OPTIONS, POST");
+    });
+
+    it("can be turned off", async () => {
+        const response = await closed.fetch("/ok");
+        assert.equal(response.headers.get("access-control-allow-origin"), null);
+        assert.equal(response.headers.get("access-control-allow-methods"), null);
+        const preflight = await closed.fetch("/ok", { method: "OPTIONS", headers: { "access-control-request-headers": "content-type" } });
+        assert.equal(preflight.status, 204);
+        assert.equal(preflight.headers.get("access-control-allow-headers"), null);
+    });
+
+    it("can name the one origin allowed, and then varies on Origin", async () => {
+        const response = await oneOrigin.fetch("/ok");
+        assert.equal(response.headers.get("access-control-allow-origin"), "https://app.example");
+        assert.equal(response.headers.get("vary"), "Origin");
+    });
+});
