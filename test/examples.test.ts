@@ -44,7 +44,7 @@ describe("the examples", () => {
     });
 
     it("POST /querytype names the kind of body received", async () => {
-        const kinds: [BodyInit | null, Record<string, string>, string][] = [
+        const kinds: [RequestInit["body"], Record<string, string>, string][] = [
             [null, {}, "null"],
             ["hello", { "content-type": "text/plain" }, "String"],
             ['{"a":1}', { "content-type": "text/plain" }, "Object"],

@@ -1,0 +1,31 @@
+// Every `curl` example in README.md that is followed by an "Output:" block is run against the example
+// server, and its output must be what the README shows.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+
+process.env["VSHS_DEMO_MESSAGES"] = path.join(await mkdtemp(path.join(tmpdir(), "vshs-readme-")), "messages.txt");
+const { repoRoot, serveExamples } = await import("./helpers/server.ts");
+const server = await serveExamples();
+const run = promisify(execFile);
+
+const readme = await readFile(path.join(repoRoot, "README.md"), "utf8");
+const examples = [...readme.matchAll(/```sh\n(curl [^\n]+)\n```\n\nOutput:\n\n```\n([\s\S]*?)```/g)].map(([, command, output]) => ({ command: command!, output: output! }));
+
+describe("the README's examples", () => {
+    it("has examples to check", () => {
+        assert.ok(examples.length >= 15, `found ${examples.length}`);
+    });
+
+    for (const { command, output } of examples) {
+        it(command, async () => {
+            const local = command.replaceAll("http://localhost:8080", server.url);
+            const { stdout } = await run("sh", ["-c", `${local} --silent || test $? -eq 28`]); // 28: --max-time reached
+            assert.equal(stdout.trimEnd(), output.trimEnd());
+        });
+    }
+});
