@@ -3,4 +3,4 @@ export { HTTPError } from "./errors.ts";
 export { SSEResponse } from "./response/event-stream.ts";
 export { getQuery } from "./request/query.ts";
 export { rootDir } from "./paths.ts";
-export type { Handler, HandlerParams, RequestInfo, Route, RoutesObject, ServerHandle, StartOptions } from "./types.ts";
+export type { AccessLogEntry, AccessLogger, Handler, HandlerParams, RequestInfo, Route, RouteInfo, RoutesObject, ServerHandle, StartOptions } from "./types.ts";

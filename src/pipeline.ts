@@ -28,7 +28,16 @@ export class Pipeline {
     readonly #config: PipelineConfig;
 
     constructor(config: PipelineConfig) {
-        this.#config = config;
+        this.#config = { ...config };
+    }
+
+    get router(): Router {
+        return this.#config.router;
+    }
+
+    /** Swaps in a new route table (watch mode); requests already running keep the handler they found. */
+    useRouter(router: Router): void {
+        this.#config.router = router;
     }
 
     async handle(incoming: Incoming): Promise<Answer> {

@@ -1,15 +1,19 @@
+import { accessLogger } from "./access-log.ts";
 import { NodeServer } from "./adapters/node.ts";
 import { corsHeaders } from "./cors.ts";
 import { StartupError } from "./errors.ts";
 import { resolveFolder } from "./paths.ts";
 import { Pipeline, type ErrorLogger } from "./pipeline.ts";
-import { displayPath, loadRouteFile } from "./router/load-route.ts";
+import { checkRoutes } from "./router/check-routes.ts";
+import { importedFiles } from "./router/load-route.ts";
+import { loadRouteFolder, routeObjectEntries } from "./router/route-table.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
-import { scanRoutes } from "./router/scan-routes.ts";
+import { RouteWatcher } from "./router/watch-routes.ts";
 import { StaticFolder } from "./static/serve-static.ts";
-import type { RoutesObject, ServerHandle, StartOptions } from "./types.ts";
+import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 
 const defaultMaxBodySize = 1024 * 1024;
+const defaultShutdownTimeout = 10_000;
 
 /**
  * Starts serving the routes folder (and the static folder, if any); resolves once listening.
@@ -19,44 +23,73 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     const hostname = options.hostname ?? "localhost";
     const port = checkNumber("port", options.port ?? 8080, 0, 65535);
     const maxBodySize = checkNumber("maxBodySize", options.maxBodySize ?? defaultMaxBodySize, 0, Number.MAX_SAFE_INTEGER);
-    const router = new Router(await routeEntries(options.routes ?? "/routes"));
-    const staticFolder = options.static === undefined ? null : new StaticFolder(resolveFolder(options.static, "static"));
+    const shutdownTimeout = checkNumber("shutdownTimeout", options.shutdownTimeout ?? defaultShutdownTimeout, 0, 2 ** 31 - 1);
     const logError: ErrorLogger = (message, error) => console.error(message, error);
+    const routes = options.routes ?? "/routes";
+    if (typeof routes !== "string" && (typeof routes !== "object" || routes === null)) {
+        throw new StartupError(`The routes option must be a folder or an object of handlers, not ${typeof routes}`);
+    }
+    const folder = typeof routes === "string" ? resolveFolder(routes, "routes") : null;
+    if (options.watch && folder === null) throw new StartupError("The watch option needs a routes folder, not an object of handlers");
+
+    const entries = folder === null ? routeObjectEntries(routes as Exclude<typeof routes, string>) : await loadRouteFolder(folder, { tolerant: options.watch === true, generation: options.watch ? 1 : 0, logError });
     const pipeline = new Pipeline({
-        router,
-        staticFolder,
+        router: buildRouter(entries),
+        staticFolder: options.static === undefined ? null : new StaticFolder(resolveFolder(options.static, "static")),
         maxBodySize,
         baseHeaders: corsHeaders(options.cors ?? true),
         fallbackHost: hostPort(hostname, port),
         logError,
     });
-    const server = new NodeServer({ pipeline, logError });
-    const boundPort = await server.listen(port, hostname);
-    return { url: `http://${hostPort(hostname, boundPort)}`, port: boundPort, close: () => server.close() };
+    const server = new NodeServer({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout });
+    const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, logError) : null;
+    let boundPort: number;
+    try {
+        boundPort = await server.listen(port, hostname);
+    } catch (error) {
+        watcher?.close();
+        throw error;
+    }
+    return {
+        url: `http://${hostPort(hostname, boundPort)}`,
+        port: boundPort,
+        get routes() {
+            return routeInfo(pipeline.router);
+        },
+        close: async () => {
+            watcher?.close();
+            await server.close();
+        },
+    };
 }
 
-async function routeEntries(routes: string | RoutesObject): Promise<RouteEntry[]> {
-    if (typeof routes === "string") return routeFileEntries(resolveFolder(routes, "routes"));
-    if (typeof routes === "object" && routes !== null) return routeObjectEntries(routes);
-    throw new StartupError(`The routes option must be a folder or an object of handlers, not ${typeof routes}`);
+/** The router for these entries; what looks like a mistake in the route table is printed as a warning. */
+function buildRouter(entries: RouteEntry[]): Router {
+    const router = new Router(entries);
+    for (const warning of checkRoutes(router, router.entries)) console.warn(`Warning: ${warning}`);
+    return router;
 }
 
-async function routeFileEntries(folder: string): Promise<RouteEntry[]> {
-    const files = await scanRoutes(folder);
-    return Promise.all(
-        files.map(async ({ method, pattern, file }) => ({ method, pattern, handler: await loadRouteFile(file), source: displayPath(file) })),
-    );
-}
-
-/** `{ "/hello/GET": handler }`: the last segment is the method. */
-function routeObjectEntries(routes: RoutesObject): RouteEntry[] {
-    return Object.entries(routes).map(([key, handler]) => {
-        const found = /^(\/.*?)\/?([A-Z]+)$/.exec(key);
-        const source = `routes["${key}"]`;
-        if (found === null) throw new StartupError(`${source}: a route key is a path followed by a method, like "/hello/GET"`);
-        if (typeof handler !== "function") throw new StartupError(`${source}: the handler must be a function, not ${typeof handler}`);
-        return { method: found[2]!, pattern: found[1] || "/", handler, source };
+function watchFolder(folder: string, pipeline: Pipeline, logError: ErrorLogger): RouteWatcher {
+    let generation = 1;
+    const watcher: RouteWatcher = new RouteWatcher(folder, async () => {
+        const started = performance.now();
+        generation++;
+        try {
+            const router = buildRouter(await loadRouteFolder(folder, { tolerant: true, generation, logError }));
+            pipeline.useRouter(router);
+            console.log(`Routes reloaded: ${router.entries.length} routes in ${Math.round(performance.now() - started)} ms`);
+        } catch (error) {
+            logError("Routes not reloaded, the previous ones still answer:", error instanceof Error ? error.message : error);
+        }
+        watcher.follow(importedFiles());
     });
+    watcher.follow(importedFiles());
+    return watcher;
+}
+
+function routeInfo(router: Router): RouteInfo[] {
+    return router.entries.map(({ method, pattern, file }) => (file === undefined ? { method, path: pattern } : { method, path: pattern, file }));
 }
 
 function checkNumber(option: string, value: number, min: number, max: number): number {

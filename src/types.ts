@@ -43,12 +43,43 @@ export interface StartOptions {
     maxBodySize?: number;
     /** CORS headers on every answer: `true` (default, any origin), `false`, or the one origin allowed. */
     cors?: boolean | string;
+    /** Reload route files (and the files they import) when they change, without a restart. Default false. */
+    watch?: boolean;
+    /** An access log line per request: `true` prints to stdout, a function receives each entry. Default false. */
+    logger?: boolean | AccessLogger;
+    /** How long `close()` waits for requests in flight before closing their connections, in ms. Default 10 000. */
+    shutdownTimeout?: number;
+}
+
+/** One answered request, for the access log. */
+export interface AccessLogEntry {
+    time: Date;
+    method: string;
+    /** The URL path, without the query. */
+    path: string;
+    status: number;
+    durationMs: number;
+}
+
+export type AccessLogger = (entry: AccessLogEntry) => void;
+
+/** A route as the server sees it: `{ method: "POST", path: "/params/{name}", file: "/…/POST.ts" }`. */
+export interface RouteInfo {
+    method: string;
+    path: string;
+    /** The route file; undefined for routes given as an object. */
+    file?: string;
 }
 
 export interface ServerHandle {
     /** e.g. `http://localhost:8080` */
     url: string;
     port: number;
-    /** Stops accepting connections, lets requests in flight finish and ends open event streams. */
+    /** The routes served, most specific first (in watch mode, as of the last reload). */
+    readonly routes: RouteInfo[];
+    /**
+     * Stops accepting connections, lets requests in flight finish (at most `shutdownTimeout` ms, then
+     * their connections are closed), ends open event streams, and stops watching.
+     */
     close(): Promise<void>;
 }

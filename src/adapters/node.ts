@@ -12,7 +12,7 @@ import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
 import type { Answer, AnswerHeaders } from "../response/answer.ts";
 import { clientGone, startStream, type EventSink, type SSEResponse } from "../response/event-stream.ts";
-import type { RequestInfo } from "../types.ts";
+import type { AccessLogger, RequestInfo } from "../types.ts";
 
 class NodeRequestInfo implements RequestInfo {
     readonly #req: IncomingMessage;
@@ -102,6 +102,9 @@ class NodeIncoming implements Incoming {
 export interface NodeServerOptions {
     pipeline: Pipeline;
     logError: ErrorLogger;
+    accessLog: AccessLogger | null;
+    /** How long close() waits for requests in flight before closing their connections. */
+    shutdownTimeout: number;
 }
 
 /** A node:http server running the pipeline, and how to stop it gracefully. */
@@ -109,12 +112,17 @@ export class NodeServer {
     readonly #server: http.Server;
     readonly #pipeline: Pipeline;
     readonly #logError: ErrorLogger;
+    readonly #accessLog: AccessLogger | null;
+    readonly #shutdownTimeout: number;
     readonly #openStreams = new Set<SSEResponse>();
     #closing = false;
+    #closed: Promise<void> | undefined;
 
-    constructor({ pipeline, logError }: NodeServerOptions) {
+    constructor({ pipeline, logError, accessLog, shutdownTimeout }: NodeServerOptions) {
         this.#pipeline = pipeline;
         this.#logError = logError;
+        this.#accessLog = accessLog;
+        this.#shutdownTimeout = shutdownTimeout;
         this.#server = http.createServer((req, res) => this.#handle(req, res));
     }
 
@@ -131,16 +139,26 @@ export class NodeServer {
         });
     }
 
-    /** Stops accepting connections, lets requests in flight finish, ends open event streams. */
+    /**
+     * Stops accepting connections, ends open event streams, lets requests in flight finish;
+     * after shutdownTimeout ms, closes the connections still open.
+     */
     close(): Promise<void> {
         this.#closing = true;
-        const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-        this.#server.closeIdleConnections();
-        for (const stream of this.#openStreams) stream.close();
-        return closed;
+        this.#closed ??= new Promise<void>((resolve) => {
+            const forceClose = setTimeout(() => this.#server.closeAllConnections(), this.#shutdownTimeout);
+            this.#server.close(() => {
+                clearTimeout(forceClose);
+                resolve();
+            });
+            this.#server.closeIdleConnections();
+            for (const stream of this.#openStreams) stream.close();
+        });
+        return this.#closed;
     }
 
     #handle(req: IncomingMessage, res: ServerResponse): void {
+        if (this.#accessLog) logWhenDone(req, res, this.#accessLog);
         const incoming = new NodeIncoming(req, res);
         this.#pipeline.handle(incoming).then(
             (answer) => this.#write(req, res, incoming, answer),
@@ -219,6 +237,16 @@ export class NodeServer {
         };
         events[startStream](sink, this.#logError);
     }
+}
+
+function logWhenDone(req: IncomingMessage, res: ServerResponse, log: AccessLogger): void {
+    const time = new Date();
+    const started = performance.now();
+    res.once("close", () => {
+        const target = req.url ?? "/";
+        const query = target.indexOf("?");
+        log({ time, method: req.method ?? "GET", path: query === -1 ? target : target.slice(0, query), status: res.statusCode, durationMs: performance.now() - started });
+    });
 }
 
 function writeBytes(req: IncomingMessage, res: ServerResponse, status: number, headers: AnswerHeaders, body: string | Uint8Array | null): void {

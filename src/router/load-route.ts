@@ -1,32 +1,45 @@
 import module from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { register as registerTsx } from "tsx/esm/api";
 import { StartupError } from "../errors.ts";
 import type { Handler } from "../types.ts";
 
-let typeScriptReady = false;
+let hooksReady = false;
+const imported = new Set<string>();
 
 /**
  * Lets `import()` load TypeScript with no build step. tsx (esbuild underneath) is the loader: it strips
  * types fast, caches the result, and resolves `./helper`, `./helper.js` and `./helper.ts` alike.
+ * Our own hook, chained in front, makes route files ES modules and carries a reload generation to
+ * everything a route imports (see module-hooks.ts).
  */
-function enableTypeScript(): void {
-    if (typeScriptReady) return;
-    if (typeof module.register !== "function") throw new StartupError("TypeScript route files need Node.js 20.6 or later");
-    registerTsx();
-    module.register(new URL("./typescript-hook.js", import.meta.url));
-    typeScriptReady = true;
+function enableModuleHooks(): void {
+    if (hooksReady) return;
+    if (typeof module.register !== "function") throw new StartupError("Loading route files this way needs Node.js 20.6 or later");
+    registerTsx({ onImport: (url) => url.startsWith("file:") && imported.add(fileURLToPath(url)) });
+    module.register(new URL("./module-hooks.js", import.meta.url));
+    hooksReady = true;
 }
 
-/** Imports a route file and returns its default export, which must be a function. */
-export async function loadRouteFile(file: string): Promise<Handler> {
-    if (/\.m?ts$/.test(file)) enableTypeScript();
+/** Every file imported since the hooks were enabled (route files, their helpers, libraries). */
+export function importedFiles(): ReadonlySet<string> {
+    return imported;
+}
+
+/**
+ * Imports a route file and returns its default export, which must be a function.
+ * A `generation` above 0 loads the file and the user's files it imports afresh (watch mode).
+ */
+export async function loadRouteFile(file: string, generation = 0): Promise<Handler> {
+    if (generation > 0 || /\.m?ts$/.test(file)) enableModuleHooks();
+    const url = pathToFileURL(file);
+    if (generation > 0) url.searchParams.set("vshs-generation", String(generation));
     let exported: Record<string, unknown>;
     try {
-        exported = await import(pathToFileURL(file).href);
+        exported = await import(url.href);
     } catch (error) {
-        throw new StartupError(`${displayPath(file)}: ${oneLine(error)}`);
+        throw new StartupError(describeLoadError(error, file));
     }
     const handler = exported["default"];
     if (typeof handler !== "function") {
@@ -40,9 +53,30 @@ function describe(value: unknown): string {
     return value === null ? "null" : `a ${typeof value}`;
 }
 
-function oneLine(error: unknown): string {
+/** One line saying where the file is broken: `routes/a/GET.ts:3:7: Expected ";" but found "x"`. */
+function describeLoadError(error: unknown, file: string): string {
+    const shown = displayPath(file);
     const message = error instanceof Error ? error.message : String(error);
-    return message.split("\n").filter((line) => line.trim() !== "").join(" ");
+    const transform = /^Transform failed with \d+ errors?:\n[^\n]*?:(\d+):(\d+): ERROR: ([^\n]*)/.exec(message);
+    if (transform) return `${shown}:${transform[1]}:${Number(transform[2]) + 1}: ${transform[3]}`;
+    const line = lineInStack(error, file);
+    const text = message.split("\n").filter((part) => part.trim() !== "").join(" ");
+    return line === undefined ? `${shown}: ${text}` : `${shown}:${line}: ${text}`;
+}
+
+function lineInStack(error: unknown, file: string): string | undefined {
+    const stack = error instanceof Error ? (error.stack ?? "") : "";
+    for (const name of [pathToFileURL(file).href, file]) {
+        const at = stack.indexOf(name + ":");
+        if (at !== -1) return /^:(\d+)/.exec(stack.slice(at + name.length))?.[1];
+        const withQuery = new RegExp(`${escapeRegExp(name)}\\?[^:\\s]*:(\\d+)`).exec(stack);
+        if (withQuery) return withQuery[1];
+    }
+    return undefined;
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export function displayPath(file: string): string {

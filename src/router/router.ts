@@ -1,6 +1,7 @@
 import FindMyWay from "find-my-way";
 import { StartupError } from "../errors.ts";
 import type { Handler, Route } from "../types.ts";
+import { bySpecificity } from "./check-routes.ts";
 
 /** A handler with the method and URL pattern it answers, and where it came from (for messages). */
 export interface RouteEntry {
@@ -8,7 +9,10 @@ export interface RouteEntry {
     /** `/params/{name}`: `{…}` marks a variable, also inside a segment (`/{a}-{b}.json`). */
     pattern: string;
     handler: Handler;
+    /** For messages: the file (relative to the working folder) or the key of a routes object. */
     source: string;
+    /** The route file, when the route comes from one. */
+    file?: string;
 }
 
 export interface RouteMatch {
@@ -17,7 +21,7 @@ export interface RouteMatch {
 }
 
 interface Store {
-    handler: Handler;
+    entry: RouteEntry;
     path: string;
     varNames: string[];
 }
@@ -32,10 +36,13 @@ const variableName = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export class Router {
     readonly #tree = FindMyWay({ maxParamLength: 8192 });
     readonly #methods = new Set<string>();
+    /** The routes, most specific first. */
+    readonly entries: readonly RouteEntry[];
 
-    constructor(entries: RouteEntry[]) {
+    constructor(entries: readonly RouteEntry[]) {
         const claimed = new Map<string, RouteEntry>();
-        for (const entry of entries) this.#add(entry, claimed);
+        this.entries = [...entries].sort(bySpecificity);
+        for (const entry of this.entries) this.#add(entry, claimed);
     }
 
     #add(entry: RouteEntry, claimed: Map<string, RouteEntry>): void {
@@ -44,7 +51,7 @@ export class Router {
         const earlier = claimed.get(key);
         if (earlier) throw new StartupError(`Two routes claim ${entry.method} ${entry.pattern}: ${earlier.source} and ${entry.source}`);
         claimed.set(key, entry);
-        const store: Store = { handler: entry.handler, path: `${entry.pattern === "/" ? "" : entry.pattern}/${entry.method}`, varNames };
+        const store: Store = { entry, path: `${entry.pattern === "/" ? "" : entry.pattern}/${entry.method}`, varNames };
         try {
             this.#tree.on(entry.method as FindMyWay.HTTPMethod, path, noop, store);
         } catch (error) {
@@ -65,7 +72,13 @@ export class Router {
             if (!value) return null; // a variable matches one character or more
             vars[name] = value;
         }
-        return { handler: store.handler, route: { path: store.path, vars } };
+        return { handler: store.entry.handler, route: { path: store.path, vars } };
+    }
+
+    /** The entry a request would reach, ignoring variable values (for the route-table checks). */
+    matchEntry(method: string, pathname: string): RouteEntry | null {
+        const found = this.#methods.has(method) ? this.#tree.find(method as FindMyWay.HTTPMethod, pathname) : null;
+        return found === null ? null : (found.store as Store).entry;
     }
 
     /** The methods some route answers at this path, for 405's `Allow` and OPTIONS. */
