@@ -93,24 +93,32 @@ export class Router {
 
 function noop(): void {}
 
-/** `/files/{a}-{b}.json` → find-my-way's `/files/:a-:b.json`, after checking the pattern can be routed. */
+/**
+ * `/users/{id}` → find-my-way's `/users/:id`; a variable inside text, `/files/{a}-{b}.json`, gets an explicit
+ * one-or-more pattern (`:a(.+?)-:b(.+?).json`) so that any text may follow it, not only "-" or ".".
+ */
 function toTreePath(entry: RouteEntry): { path: string; varNames: string[] } {
     const varNames: string[] = [];
-    let path = "";
-    let last = 0;
-    for (const found of entry.pattern.matchAll(variable)) {
-        const name = found[1]!;
-        if (!variableName.test(name)) throw new StartupError(`${entry.source}: "{${name}}" is not a valid variable name (letters, digits and _, not starting with a digit)`);
-        if (varNames.includes(name)) throw new StartupError(`${entry.source}: variable {${name}} appears twice in ${entry.pattern}`);
-        if (found.index === last && last > 0 && entry.pattern[last - 1] === "}") throw new StartupError(`${entry.source}: variables {${varNames.at(-1)}}{${name}} must be separated by some text`);
-        path += escapeStatic(entry.pattern.slice(last, found.index), entry) + ":" + name;
-        varNames.push(name);
-        last = found.index + found[0].length;
-        // find-my-way reads "(" right after a parameter as the start of a regular expression
-        if (entry.pattern[last] === "(") throw new StartupError(`${entry.source}: a variable cannot be followed by "(" in ${entry.pattern}`);
-    }
-    path += escapeStatic(entry.pattern.slice(last), entry);
-    return { path, varNames };
+    const segments = entry.pattern.split("/").map((segment) => {
+        const whole = /^\{([^{}]*)\}$/.exec(segment);
+        if (whole) return ":" + checkedName(whole[1]!, entry, varNames);
+        let converted = "";
+        let last = 0;
+        for (const found of segment.matchAll(variable)) {
+            if (found.index === last && last > 0) throw new StartupError(`${entry.source}: variables {${varNames.at(-1)}}{${found[1]}} must be separated by some text`);
+            converted += escapeStatic(segment.slice(last, found.index), entry) + ":" + checkedName(found[1]!, entry, varNames) + "(.+?)";
+            last = found.index + found[0].length;
+        }
+        return converted + escapeStatic(segment.slice(last), entry);
+    });
+    return { path: segments.join("/"), varNames };
+}
+
+function checkedName(name: string, entry: RouteEntry, varNames: string[]): string {
+    if (!variableName.test(name)) throw new StartupError(`${entry.source}: "{${name}}" is not a valid variable name (letters, digits and _, not starting with a digit)`);
+    if (varNames.includes(name)) throw new StartupError(`${entry.source}: variable {${name}} appears twice in ${entry.pattern}`);
+    varNames.push(name);
+    return name;
 }
 
 function escapeStatic(text: string, entry: RouteEntry): string {

@@ -60,10 +60,15 @@ function parseRaw(text: string): RawAnswer {
 }
 
 /** Collects what console.error prints while `action` runs. */
-export async function captureErrors<T>(action: () => Promise<T>): Promise<{ result: T; logged: string }> {
-    const original = console.error;
+export function captureErrors<T>(action: () => Promise<T>): Promise<{ result: T; logged: string }> {
+    return captureConsole("error", action);
+}
+
+/** Collects what console.error, console.warn or console.log prints while `action` runs. */
+export async function captureConsole<T>(method: "error" | "warn" | "log", action: () => Promise<T>): Promise<{ result: T; logged: string }> {
+    const original = console[method];
     const lines: string[] = [];
-    console.error = (...args: unknown[]) => {
+    console[method] = (...args: unknown[]) => {
         lines.push(args.map((arg) => (arg instanceof Error ? arg.stack : String(arg))).join(" "));
     };
     try {
@@ -71,6 +76,6 @@ export async function captureErrors<T>(action: () => Promise<T>): Promise<{ resu
         await new Promise((resolve) => setTimeout(resolve, 20)); // let the server finish logging
         return { result, logged: lines.join("\n") };
     } finally {
-        console.error = original;
+        console[method] = original;
     }
 }
