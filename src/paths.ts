@@ -24,7 +24,8 @@ export function resolveFolder(value: string, option: string): string {
     try {
         stats = statSync(candidate);
     } catch {
-        throw new StartupError(`The ${option} folder was not found: ${candidate} (option "${option}": "${value}")`);
+        const where = path.isAbsolute(value) ? `${value}, nor ${candidate} (relative to the entry script's folder)` : `${candidate}`;
+        throw new StartupError(`The ${option} folder was not found: ${where} (option "${option}": "${value}")`);
     }
     if (!stats.isDirectory()) throw new StartupError(`The ${option} option must name a folder, but ${candidate} is a file`);
     return realpathSync(candidate);

@@ -1,0 +1,29 @@
+import path from "node:path";
+import type { RouteInfo } from "../types.ts";
+import type { ServeOptions } from "./options.ts";
+
+/** What the CLI prints once listening: the URL, the routes (sorted by path, then method), the static folder. */
+export function banner(version: string, url: string, routes: RouteInfo[], options: ServeOptions, cwd: string): string {
+    const lines = [`vshs ${version} serving ${url}`, ""];
+    const sorted = [...routes].sort((a, b) => compare(a.path, b.path) || compare(a.method, b.method));
+    if (sorted.length === 0) lines.push(`  (no routes in ${shown(options.routes, cwd)})`);
+    const methodWidth = Math.max(6, ...sorted.map((route) => route.method.length));
+    const pathWidth = Math.max(...sorted.map((route) => route.path.length), 0);
+    for (const route of sorted) {
+        lines.push(`  ${route.method.padEnd(methodWidth)}  ${route.path.padEnd(pathWidth)}  ${route.file ? shown(route.file, cwd) : ""}`.trimEnd());
+    }
+    lines.push("");
+    lines.push(`  static: ${options.static ? shown(options.static, cwd) + path.sep : "none (--static DIR to serve files)"}`);
+    if (options.watch) lines.push("  watching route files for changes");
+    if (options.workers > 1) lines.push(`  ${options.workers} worker processes`);
+    return lines.join("\n");
+}
+
+function shown(file: string, cwd: string): string {
+    const relative = path.relative(cwd, file);
+    return relative === "" ? "." : relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+function compare(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The `vshs` command: parses the command line, calls the public API, prints.
+import cluster from "node:cluster";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { startHTTPServer } from "../server.ts";
+import { banner } from "./banner.ts";
+import { scaffold } from "./init.ts";
+import { parseCommandLine, serverOptions, usage, UsageError, type ServeOptions } from "./options.ts";
+import { stopOnSignals } from "./shutdown.ts";
+import { runPrimary, runWorker } from "./workers.ts";
+
+const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
+async function main(): Promise<void> {
+    const command = parseCommandLine(process.argv.slice(2), process.env, process.cwd());
+    switch (command.kind) {
+        case "help":
+            return console.log(usage);
+        case "version":
+            return console.log(version);
+        case "init":
+            return console.log(await scaffold(command.dir, version));
+        case "serve":
+            if (cluster.isWorker) return runWorker(command.options);
+            checkFolders(command.options);
+            if (command.options.workers > 1) return runPrimary(command.options, version, process.cwd());
+            return serve(command.options);
+    }
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+    const server = await startHTTPServer(serverOptions(options));
+    console.log(banner(version, server.url, server.routes, options, process.cwd()));
+    stopOnSignals(() => server.close());
+}
+
+function checkFolders(options: ServeOptions): void {
+    for (const [what, folder] of [["routes", options.routes], ["static", options.static]] as const) {
+        if (folder !== undefined && !statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+            throw new UsageError(`no ${what} folder at ${path.relative(process.cwd(), folder) || "."}${what === "routes" ? " (give the folder as the first argument)" : ""}`);
+        }
+    }
+}
+
+main().catch((error: unknown) => {
+    // Mistakes on the command line and at start-up are one line: the message says what and where.
+    const known = error instanceof UsageError || (error instanceof Error && error.name === "StartupError");
+    console.error(`vshs: ${error instanceof Error ? error.message : String(error)}`);
+    if (!known) console.error(error);
+    process.exit(1);
+});

@@ -1,0 +1,121 @@
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { StartOptions } from "../types.ts";
+
+export const usage = `Usage: vshs [routes-dir] [options]
+       vshs init [dir]
+
+Serves a folder of route files (default: ./routes) as a REST and Server-Sent Events API.
+
+Options:
+  --static DIR            serve the files of DIR when no route matches
+  --port N                port to listen on (default: $PORT or 8080; 0 picks a free one)
+  --host H                address to listen on (default: $HOST or localhost)
+  --watch                 reload route files when they change, without a restart
+  --workers N             run N processes on the port ("auto": one per core)
+  --quiet                 no access log
+  --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: 10000)
+  -h, --help              show this help
+  -v, --version           show the version
+
+Commands:
+  init [dir]              create a starter project in dir (default: the current folder)`;
+
+export type Command =
+    | { kind: "help" }
+    | { kind: "version" }
+    | { kind: "init"; dir: string }
+    | { kind: "serve"; options: ServeOptions };
+
+export interface ServeOptions {
+    routes: string;
+    static: string | undefined;
+    port: number;
+    host: string;
+    watch: boolean;
+    workers: number;
+    quiet: boolean;
+    shutdownTimeout: number;
+}
+
+/** A mistake on the command line: printed as one line, exit code 1. */
+export class UsageError extends Error {}
+
+/** The command line → what to do, or a UsageError naming the mistake. */
+export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: string): Command {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args,
+            allowPositionals: true,
+            strict: true,
+            options: {
+                static: { type: "string" },
+                port: { type: "string" },
+                host: { type: "string" },
+                watch: { type: "boolean" },
+                workers: { type: "string" },
+                quiet: { type: "boolean" },
+                "shutdown-timeout": { type: "string" },
+                help: { type: "boolean", short: "h" },
+                version: { type: "boolean", short: "v" },
+            },
+        });
+    } catch (error) {
+        throw new UsageError(rephrase((error as Error).message));
+    }
+    const { values, positionals } = parsed;
+    if (values.help) return { kind: "help" };
+    if (values.version) return { kind: "version" };
+    if (positionals[0] === "init") {
+        if (positionals.length > 2) throw new UsageError(`init takes one folder, not ${positionals.length - 1}`);
+        return { kind: "init", dir: path.resolve(cwd, positionals[1] ?? ".") };
+    }
+    if (positionals.length > 1) throw new UsageError(`one routes folder only, not ${positionals.length}: ${positionals.join(" ")}`);
+    const workers = values.workers === undefined ? 1 : values.workers === "auto" ? availableParallelism() : wholeNumber("--workers", values.workers, 1, 1024);
+    if (values.watch && workers > 1) throw new UsageError("--watch reloads routes in one process: it cannot be combined with --workers");
+    return {
+        kind: "serve",
+        options: {
+            routes: path.resolve(cwd, positionals[0] ?? "routes"),
+            static: values.static === undefined ? undefined : path.resolve(cwd, values.static),
+            port: wholeNumber(values.port === undefined ? "$PORT" : "--port", values.port ?? env["PORT"] ?? "8080", 0, 65535),
+            host: values.host ?? env["HOST"] ?? "localhost",
+            watch: values.watch ?? false,
+            workers,
+            quiet: values.quiet ?? false,
+            shutdownTimeout: wholeNumber("--shutdown-timeout", values["shutdown-timeout"] ?? "10000", 0, 2 ** 31 - 1),
+        },
+    };
+}
+
+function wholeNumber(name: string, text: string, min: number, max: number): number {
+    const value = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(value >= min && value <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+    return value;
+}
+
+// node:util's messages mention its own API; say it in the user's terms.
+function rephrase(message: string): string {
+    const unknown = /^Unknown option '([^']+)'/.exec(message);
+    if (unknown) return `unknown option ${unknown[1]} (see vshs --help)`;
+    const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
+    if (missing) return `${missing[1]} needs a value (see vshs --help)`;
+    const valueless = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
+    if (valueless) return `${valueless[1]} takes no value (see vshs --help)`;
+    return message;
+}
+
+/** The command line's options in the terms of startHTTPServer. */
+export function serverOptions(options: ServeOptions): StartOptions {
+    return {
+        routes: options.routes,
+        ...(options.static === undefined ? {} : { static: options.static }),
+        port: options.port,
+        hostname: options.host,
+        watch: options.watch,
+        logger: !options.quiet,
+        shutdownTimeout: options.shutdownTimeout,
+    };
+}

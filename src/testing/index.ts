@@ -1,0 +1,95 @@
+/**
+ * `vshs/testing`: start your routes on a free port and talk to them, in a test.
+ *
+ *     const server = await testServer("routes");
+ *     after(() => server.close());
+ *     for await (const event of server.events("/clock")) { ...; break; }
+ */
+import path from "node:path";
+import { startHTTPServer } from "../server.ts";
+import type { RouteInfo, StartOptions } from "../types.ts";
+import { EventStreamParser, type ServerEvent } from "./parse-events.ts";
+
+export type { ServerEvent };
+
+export interface TestServer {
+    url: string;
+    port: number;
+    routes: RouteInfo[];
+    /** fetch() with a path on this server: `server.fetch("/hello", { method: "POST", body })`. */
+    fetch(pathname: string, init?: RequestInit): Promise<Response>;
+    /** The events of a stream, parsed. Leaving a `for await` loop (or `close()`) disconnects, as a client going away. */
+    events(pathname: string, init?: RequestInit): EventStream;
+    close(): Promise<void>;
+}
+
+export interface EventStream extends AsyncIterable<ServerEvent> {
+    /** The response, once its headers have arrived. */
+    readonly response: Promise<Response>;
+    /** The next event (rejects if the stream ends first). */
+    next(): Promise<ServerEvent>;
+    /** Disconnects. */
+    close(): void;
+}
+
+/**
+ * Starts a server for tests on a free port of 127.0.0.1. Give it a routes folder (relative to the
+ * working folder, default "routes") or the options of startHTTPServer. Logs no access lines.
+ */
+export async function testServer(routesOrOptions: string | StartOptions = "routes"): Promise<TestServer> {
+    const options = typeof routesOrOptions === "string" ? { routes: path.resolve(routesOrOptions) } : routesOrOptions;
+    const server = await startHTTPServer({ hostname: "127.0.0.1", ...options, port: options.port ?? 0 });
+    return {
+        url: server.url,
+        port: server.port,
+        get routes() {
+            return server.routes;
+        },
+        fetch: (pathname, init) => fetch(server.url + pathname, init),
+        events: (pathname, init) => openEvents(server.url + pathname, init),
+        close: () => server.close(),
+    };
+}
+
+function openEvents(url: string, init: RequestInit = {}): EventStream {
+    const controller = new AbortController();
+    const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    const response = fetch(url, { ...init, signal, headers: { accept: "text/event-stream", ...init.headers } });
+    const queue: ServerEvent[] = [];
+    let reader: ReadableStreamDefaultReader<string> | undefined;
+    const parser = new EventStreamParser();
+
+    const next = async (): Promise<ServerEvent | null> => {
+        while (queue.length === 0) {
+            reader ??= (await response).body!.pipeThrough(new TextDecoderStream()).getReader();
+            let chunk;
+            try {
+                chunk = await reader.read();
+            } catch (error) {
+                if (controller.signal.aborted) return null;
+                throw error;
+            }
+            if (chunk.done) return null;
+            queue.push(...parser.push(chunk.value));
+        }
+        return queue.shift()!;
+    };
+    const close = () => controller.abort();
+
+    return {
+        response,
+        close,
+        async next() {
+            const event = await next();
+            if (event === null) throw new Error(`The event stream ${url} ended`);
+            return event;
+        },
+        async *[Symbol.asyncIterator]() {
+            try {
+                for (let event = await next(); event !== null; event = await next()) yield event;
+            } finally {
+                close();
+            }
+        },
+    };
+}
