@@ -92,7 +92,8 @@ describe("starting", () => {
 
     it("reports a missing routes folder in one line naming it", async () => {
         const message = await startupError({ routes: "/no/such/folder" });
-        assert.match(message, /^The routes folder was not found: .*[\\/]no[\\/]such[\\/]folder \(option "routes": "\/no\/such\/folder"\)$/);
+        assert.equal(message, `The routes folder was not found: /no/such/folder, nor ${path.join(import.meta.dirname, "no/such/folder")} (relative to the entry script's folder) (option "routes": "/no/such/folder")`);
+        assert.equal(await startupError({ routes: "missing" }), `The routes folder was not found: ${path.join(import.meta.dirname, "missing")} (option "routes": "missing")`);
     });
 
     it("reports a missing static folder", async () => {

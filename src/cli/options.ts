@@ -104,7 +104,9 @@ function rephrase(message: string): string {
     if (missing) return `${missing[1]} needs a value (see vshs --help)`;
     const valueless = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
     if (valueless) return `${valueless[1]} takes no value (see vshs --help)`;
-    return message;
+    const ambiguous = /^Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) return `${ambiguous[1]} needs a value, not an option (see vshs --help)`;
+    return message.split("\n")[0]!;
 }
 
 /** The command line's options in the terms of startHTTPServer. */

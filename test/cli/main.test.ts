@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startHTTPServer } from "vshs";
+import { runCli, startCli, type RunningCli } from "../helpers/cli.ts";
+import { fixturesDir, repoRoot } from "../helpers/server.ts";
+
+const routes = path.join(fixturesDir, "cli-routes");
+const version = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).version;
+const running: RunningCli[] = [];
+after(() => running.forEach((cli) => cli.child.kill("SIGKILL")));
+
+async function start(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningCli> {
+    const cli = await startCli(args, options);
+    running.push(cli);
+    return cli;
+}
+
+/** A one-line error on stderr, nothing on stdout, exit code 1. */
+async function assertMistake(args: string[], message: string | RegExp, options: { cwd?: string } = {}) {
+    const { code, stdout, stderr } = await runCli(args, options);
+    assert.equal(code, 1, `${args.join(" ")}: exit code`);
+    assert.equal(stdout, "");
+    assert.equal(stderr.trimEnd().split("\n").length, 1, `one line: ${stderr}`);
+    if (typeof message === "string") assert.equal(stderr.trimEnd(), message);
+    else assert.match(stderr.trimEnd(), message);
+}
+
+describe("vshs --help and --version", () => {
+    it("prints the usage with every option", async () => {
+        const { code, stdout } = await runCli(["--help"]);
+        assert.equal(code, 0);
+        for (const flag of ["--static DIR", "--port N", "--host H", "--watch", "--workers N", "--quiet", "--shutdown-timeout MS", "--help", "--version", "init [dir]"]) {
+            assert.ok(stdout.includes(flag), flag);
+        }
+        assert.equal((await runCli(["-h"])).stdout, stdout);
+    });
+
+    it("prints the version", async () => {
+        assert.deepEqual(await runCli(["--version"]), { code: 0, stdout: `${version}\n`, stderr: "" });
+        assert.equal((await runCli(["-v"])).stdout, `${version}\n`);
+    });
+});
+
+describe("vshs mistakes: one line, exit code 1", () => {
+    it("an unknown flag", () => assertMistake(["--colour"], "vshs: unknown option --colour (see vshs --help)"));
+    it("a flag without its value", () => assertMistake([routes, "--port"], "vshs: --port needs a value (see vshs --help)"));
+    it("a value for a flag that takes none", () => assertMistake([routes, "--watch=yes"], "vshs: --watch takes no value (see vshs --help)"));
+    it("a bad port", () => assertMistake([routes, "--port", "80a"], 'vshs: --port must be a whole number from 0 to 65535, not "80a"'));
+    it("a port out of range", () => assertMistake([routes, "--port", "70000"], 'vshs: --port must be a whole number from 0 to 65535, not "70000"'));
+    it("a bad $PORT", () => runCli([routes], { env: { PORT: "http" } }).then(({ code, stderr }) => {
+        assert.equal(code, 1);
+        assert.equal(stderr, 'vshs: $PORT must be a whole number from 0 to 65535, not "http"\n');
+    }));
+    it("a bad worker count", () => assertMistake([routes, "--workers", "0"], 'vshs: --workers must be a whole number from 1 to 1024, not "0"'));
+    it("a bad shutdown timeout", async () => {
+        await assertMistake([routes, "--shutdown-timeout", "-5"], "vshs: --shutdown-timeout needs a value, not an option (see vshs --help)");
+        await assertMistake([routes, "--shutdown-timeout=-5"], 'vshs: --shutdown-timeout must be a whole number from 0 to 2147483647, not "-5"');
+    });
+    it("two routes folders", () => assertMistake(["a", "b"], "vshs: one routes folder only, not 2: a b"));
+    it("--watch with --workers", () => assertMistake([routes, "--watch", "--workers", "2"], "vshs: --watch reloads routes in one process: it cannot be combined with --workers"));
+    it("a missing routes folder", () => assertMistake(["no-such-folder"], "vshs: no routes folder at no-such-folder (give the folder as the first argument)"));
+    it("no routes folder where it runs", () => assertMistake([], "vshs: no routes folder at routes (give the folder as the first argument)", { cwd: path.join(fixturesDir, "static") }));
+    it("a missing static folder", () => assertMistake([routes, "--static", "nope"], "vshs: no static folder at nope"));
+    it("a broken route file", () => assertMistake([path.join(fixturesDir, "broken-routes")], /^vshs: .*broken-routes[\\/]bad[\\/]GET\.ts: the default export must be a function, not a number$/));
+
+    it("a port in use, naming it", async () => {
+        const taken = await startHTTPServer({ hostname: "127.0.0.1", port: 0, routes: {} });
+        try {
+            await assertMistake([routes, "--host", "127.0.0.1", "--port", String(taken.port)], `vshs: Port ${taken.port} is already in use on 127.0.0.1 (option "port")`);
+        } finally {
+            await taken.close();
+        }
+    });
+});
+
+describe("vshs serving", () => {
+    it("prints the URL, the routes sorted with their files, and the static folder", async () => {
+        const cli = await start([path.relative(repoRoot, routes), "--static", "test/fixtures/static", "--port", "0", "--host", "127.0.0.1"]);
+        assert.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        const banner = cli.stdout().split("\n").slice(0, 8).join("\n");
+        assert.equal(
+            banner.replace(/:\d+/, ":PORT"),
+            `vshs ${version} serving http://127.0.0.1:PORT\n\n` +
+                "  GET     /events  test/fixtures/cli-routes/events/GET.ts\n" +
+                "  GET     /hello   test/fixtures/cli-routes/hello/GET.ts\n" +
+                "  GET     /pid     test/fixtures/cli-routes/pid/GET.ts\n" +
+                "  GET     /slow    test/fixtures/cli-routes/slow/GET.ts\n\n" +
+                "  static: test/fixtures/static/",
+        );
+        assert.equal(await (await fetch(`${cli.url}/hello`)).text(), "hello");
+        assert.equal(await (await fetch(`${cli.url}/data.json`)).text(), '{"a":1}\n');
+    });
+
+    it("honours $PORT and $HOST", async () => {
+        const cli = await start([routes], { env: { PORT: "0", HOST: "127.0.0.1" } });
+        assert.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        assert.notEqual(cli.url, "http://127.0.0.1:0");
+    });
+
+    it("serves ./routes by default", async () => {
+        const cli = await start(["--port", "0"], { cwd: path.join(repoRoot, "examples") });
+        assert.equal((await fetch(`${cli.url}/hello-world`)).status, 200);
+    });
+
+    it("logs one line per request: time, method, path, status, duration", async () => {
+        const cli = await start([routes, "--port", "0"]);
+        await (await fetch(`${cli.url}/hello?secret=1`)).text();
+        await (await fetch(`${cli.url}/missing`)).text();
+        await cli.waitForOutput(/GET \/missing 404/);
+        const lines = cli.stdout().split("\n").filter((line) => /^\d{4}-/.test(line));
+        assert.equal(lines.length, 2);
+        assert.match(lines[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z GET \/hello 200 \d+\.\d ms$/);
+        assert.match(lines[1]!, /^\S+ GET \/missing 404 \d+\.\d ms$/);
+    });
+
+    it("logs nothing per request with --quiet", async () => {
+        const cli = await start([routes, "--port", "0", "--quiet"]);
+        await (await fetch(`${cli.url}/hello`)).text();
+        await sleep(100);
+        assert.doesNotMatch(cli.stdout(), /GET \/hello 200/);
+    });
+});
+
+describe("vshs stopping", () => {
+    it("on SIGTERM, finishes a slow request, closes event streams, exits 0", async () => {
+        const cli = await start([routes, "--port", "0"]);
+        const stream = http.get(`${cli.url}/events`);
+        await new Promise((resolve) => stream.on("response", resolve));
+        const slow = fetch(`${cli.url}/slow?ms=700`).then((response) => response.text());
+        await sleep(100);
+        cli.child.kill("SIGTERM");
+        assert.equal(await slow, "slept 700 ms");
+        assert.equal(await cli.exited, 0);
+        assert.match(cli.stdout(), /stream closed: onConnectionClosed ran/);
+        assert.match(cli.stderr(), /SIGTERM: finishing the requests in flight/);
+    });
+
+    it("on a second signal, exits at once", async () => {
+        const cli = await start([routes, "--port", "0"]);
+        const slow = fetch(`${cli.url}/slow?ms=5000`).catch(() => "cut");
+        await sleep(100);
+        const started = Date.now();
+        cli.child.kill("SIGINT");
+        await sleep(100);
+        cli.child.kill("SIGINT");
+        assert.equal(await cli.exited, 130);
+        assert.ok(Date.now() - started < 2000);
+        assert.equal(await slow, "cut");
+    });
+
+    it("closes requests still running after --shutdown-timeout", async () => {
+        const cli = await start([routes, "--port", "0", "--shutdown-timeout", "300"]);
+        const slow = fetch(`${cli.url}/slow?ms=5000`).then(() => "finished", () => "cut");
+        await sleep(100);
+        const started = Date.now();
+        cli.child.kill("SIGTERM");
+        assert.equal(await cli.exited, 0);
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+        assert.equal(await slow, "cut");
+    });
+});
+
+describe("vshs --workers", () => {
+    /** Distinct pids answering /pid over fresh connections. */
+    async function pids(url: string, tries = 40): Promise<Set<number>> {
+        const seen = new Set<number>();
+        for (let i = 0; i < tries && seen.size < 2; i++) {
+            const response = await fetch(`${url}/pid`, { headers: { connection: "close" } });
+            seen.add(((await response.json()) as { pid: number }).pid);
+        }
+        return seen;
+    }
+
+    it("serves from two processes, replaces a killed worker, and stops them all on SIGTERM", async () => {
+        const cli = await start([routes, "--port", "0", "--workers", "2", "--quiet"]);
+        assert.match(cli.stdout(), /2 worker processes/);
+        const first = await pids(cli.url);
+        assert.equal(first.size, 2, `pids: ${[...first]}`);
+        const [victim] = first;
+        process.kill(victim!, "SIGKILL");
+        await cli.waitForOutput(new RegExp(`worker ${victim} died \\(SIGKILL\\); starting a new one`));
+        let replaced = new Set<number>();
+        for (let attempt = 0; attempt < 50 && (replaced.size < 2 || replaced.has(victim!)); attempt++) {
+            await sleep(100);
+            replaced = await pids(cli.url).catch(() => new Set<number>());
+        }
+        assert.equal(replaced.size, 2);
+        assert.ok(!replaced.has(victim!), "the killed worker is gone");
+        cli.child.kill("SIGTERM");
+        assert.equal(await cli.exited, 0);
+        for (const pid of replaced) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} still running`);
+    });
+
+    it("reports a start-up error once, in one line, exit code 1", () =>
+        assertMistake([path.join(fixturesDir, "broken-routes"), "--workers", "2", "--port", "0"], /^vshs: .*bad[\\/]GET\.ts: the default export must be a function, not a number$/));
+});
