@@ -29,7 +29,9 @@ export async function loadRouteFolder(folder: string, options: LoadOptions): Pro
 
 function brokenRoute(message: string): Handler {
     return () => {
-        throw new Error(message);
+        const error = new Error(message);
+        error.stack = message; // the message says where the file is broken; the framework's frames would not help
+        throw error;
     };
 }
 

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startHTTPServer } from "vshs";
+import { testServer } from "vshs/testing";
+import { captureConsole } from "../helpers/server.ts";
+
+const project = await mkdtemp(path.join(tmpdir(), "vshs-watch-"));
+const routes = path.join(project, "routes");
+
+async function write(file: string, content: string): Promise<void> {
+    await mkdir(path.dirname(path.join(project, file)), { recursive: true });
+    await writeFile(path.join(project, file), content);
+}
+
+await write("routes/hello/GET.ts", 'export default (): string => "v1";\n');
+await write("routes/uses-helper/GET.ts", 'import { word } from "../../lib/helper.ts";\nexport default () => word;\n');
+await write("lib/helper.ts", 'export const word: string = "helper v1";\n');
+await write(
+    "routes/events/GET.ts",
+    `import { SSEResponse } from "vshs";
+export default () => new SSEResponse((self) => {
+    let count = 0;
+    const timer = setInterval(() => void self.send(count++), 20);
+    self.onConnectionClosed = () => clearInterval(timer);
+});
+`,
+);
+// Route files import "vshs": give the temporary project this package.
+await mkdir(path.join(project, "node_modules"));
+await import("node:fs/promises").then(({ symlink }) => symlink(path.resolve(import.meta.dirname, "../.."), path.join(project, "node_modules", "vshs")));
+
+const server = await testServer({ routes, watch: true });
+after(() => server.close());
+
+/** Polls `check` until it stops throwing; returns how long that took. */
+async function eventually(check: () => Promise<void>, ms = 1000): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+        try {
+            await check();
+            return Date.now() - started;
+        } catch (error) {
+            if (Date.now() - started > ms) throw error;
+            await sleep(10);
+        }
+    }
+}
+
+const textOf = async (pathname: string) => {
+    const response = await server.fetch(pathname);
+    return `${response.status} ${await response.text()}`;
+};
+
+describe("watch mode", () => {
+    const stream = server.events("/events");
+    let lastCount = -1;
+    const streamStillFlowing = async () => {
+        const event = await stream.next();
+        assert.ok(Number(event.data) > lastCount, "the stream opened before the reloads goes on");
+        lastCount = Number(event.data);
+    };
+
+    it("takes an edited route file within a second, while an event stream stays open", async () => {
+        await streamStillFlowing();
+        await write("routes/hello/GET.ts", 'export default (): string => "v2";\n');
+        const took = await eventually(async () => assert.equal(await textOf("/hello"), "200 v2"));
+        assert.ok(took < 1000);
+        await streamStillFlowing();
+    });
+
+    it("serves an added route file, and forgets a deleted one", async () => {
+        await write("routes/added/{name}/GET.ts", 'import type { HandlerParams } from "vshs";\nexport default ({ route }: HandlerParams) => `added ${route.vars.name}`;\n');
+        await eventually(async () => assert.equal(await textOf("/added/x"), "200 added x"));
+        await rm(path.join(routes, "added"), { recursive: true });
+        await eventually(async () => assert.equal(await textOf("/added/x"), "404 Not Found: /added/x"));
+        await streamStillFlowing();
+    });
+
+    it("follows a renamed folder", async () => {
+        await rename(path.join(routes, "hello"), path.join(routes, "greet"));
+        await eventually(async () => {
+            assert.equal(await textOf("/greet"), "200 v2");
+            assert.equal(await textOf("/hello"), "404 Not Found: /hello");
+        });
+    });
+
+    it("answers 500 naming file and line for a broken file, keeps the others serving, and recovers", async () => {
+        const { logged } = await captureConsole("error", async () => {
+            await write("routes/greet/GET.ts", "export default function ( {\n");
+            await eventually(async () => assert.match(await textOf("/greet"), /^500 .*routes[\\/]greet[\\/]GET\.ts:2:1: Expected identifier but found end of file$/));
+        });
+        assert.match(logged, /Cannot load .*greet[\\/]GET\.ts \(it answers 500 until it is fixed\)/);
+        assert.equal(await textOf("/uses-helper"), "200 helper v1");
+        await streamStillFlowing();
+        await captureConsole("error", async () => {
+            await write("routes/greet/GET.ts", 'export default (): string => "fixed";\n');
+            await eventually(async () => assert.equal(await textOf("/greet"), "200 fixed"));
+        });
+    });
+
+    it("picks up an edited helper a route imports, even outside the routes folder", async () => {
+        await write("lib/helper.ts", 'export const word: string = "helper v2";\n');
+        await eventually(async () => assert.equal(await textOf("/uses-helper"), "200 helper v2"));
+        await streamStillFlowing();
+        stream.close();
+    });
+
+    it("needs a routes folder", async () => {
+        await assert.rejects(startHTTPServer({ port: 0, routes: {}, watch: true }), /The watch option needs a routes folder/);
+    });
+});
