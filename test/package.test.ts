@@ -1,0 +1,92 @@
+// The package as a user gets it: `npm pack`, installed into an empty folder, then `npx vshs` and `vshs init`.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { repoRoot } from "./helpers/server.ts";
+
+const run = promisify(execFile);
+// Commands run here as a user would run them, not as children of this test run.
+const { NODE_TEST_CONTEXT: _, ...userEnv } = process.env;
+const folder = await mkdtemp(path.join(tmpdir(), "vshs-package-"));
+const children: import("node:child_process").ChildProcess[] = [];
+after(() => children.forEach((child) => child.kill("SIGKILL")));
+
+// dist/ was built by `npm test`'s pretest step; packing it as is keeps this test quick.
+const { stdout: packed } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", folder], { cwd: repoRoot });
+const [{ filename, files }] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
+const tarball = path.join(folder, filename);
+const project = path.join(folder, "app");
+await mkdir(project);
+await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "app", private: true }));
+await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: project });
+
+/** Starts a command in the project and resolves with the URL its banner prints. */
+function serveIn(cwd: string, command: string, args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { cwd, env: { ...userEnv, PORT: "0", HOST: "127.0.0.1" } });
+        children.push(child);
+        let output = "";
+        const onData = (chunk: Buffer) => {
+            output += chunk;
+            const found = /serving (http:\/\/\S+)/.exec(output);
+            if (found) resolve(found[1]!);
+        };
+        child.stdout.on("data", onData);
+        child.stderr.on("data", onData);
+        child.on("exit", (code) => reject(new Error(`${command} ${args.join(" ")} exited (${code}):\n${output}`)));
+    });
+}
+
+describe("the npm package", () => {
+    it("holds compiled JavaScript and types, no TypeScript source or tests", () => {
+        const paths = files.map((file) => file.path);
+        for (const expected of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/testing/index.js", "dist/testing/index.d.ts", "package.json", "README.md"]) {
+            assert.ok(paths.includes(expected), expected);
+        }
+        assert.deepEqual(paths.filter((file) => /(^src\/|^test\/|(?<!\.d)\.ts$|\.map$)/.test(file)), []);
+    });
+
+    it("installs into an empty folder, and `npx vshs` serves routes/ from there", async () => {
+        await mkdir(path.join(project, "routes/hello"), { recursive: true });
+        await writeFile(
+            path.join(project, "routes/hello/GET.ts"),
+            'import { getQuery, type HandlerParams } from "vshs";\nexport default ({ url }: HandlerParams) => ({ hello: getQuery(url).name ?? "world" });\n',
+        );
+        const url = await serveIn(project, "npx", ["vshs"]);
+        assert.deepEqual(await (await fetch(`${url}/hello?name=npm`)).json(), { hello: "npm" });
+    });
+
+    it("gives an editor the types of the public API", async () => {
+        await writeFile(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false, types: [] }, include: ["routes", "check.ts"] }));
+        const tsc = path.join(repoRoot, "node_modules/.bin/tsc");
+        await writeFile(path.join(project, "check.ts"), 'import startHTTPServer, { HTTPError, SSEResponse, rootDir, type Handler, type HandlerParams, type Route } from "vshs";\nimport { testServer } from "vshs/testing";\nconst route: Route = { path: "/x/GET", vars: {} };\nconst handler: Handler = ({ url }: HandlerParams) => url.pathname;\nvoid [startHTTPServer, HTTPError, SSEResponse, rootDir, testServer, route, handler];\n');
+        await run(tsc, ["-p", project]);
+        await writeFile(path.join(project, "check.ts"), 'import type { HandlerParams } from "vshs";\nexport const wrong = ({ route }: HandlerParams): number => route.path;\n');
+        await assert.rejects(run(tsc, ["-p", project]), (error: { stdout: string }) => /check\.ts.*TS2322: Type 'string' is not assignable to type 'number'/.test(error.stdout));
+    });
+
+    it("`vshs init` scaffolds a project that starts, and whose own test passes", async () => {
+        const { stdout } = await run("npx", ["vshs", "init", "starter"], { cwd: project });
+        assert.match(stdout, /Created a vshs project in .*starter/);
+        const starter = path.join(project, "starter");
+        assert.deepEqual((await readdir(starter)).sort(), ["README.md", "package.json", "public", "routes", "test", "tsconfig.json"]);
+        const pkg = JSON.parse(await readFile(path.join(starter, "package.json"), "utf8"));
+        assert.deepEqual(Object.keys(pkg.scripts), ["start", "dev", "test"]);
+        assert.match(await readFile(path.join(starter, "README.md"), "utf8"), /npm start/);
+        const url = await serveIn(starter, "npm", ["start"]);
+        assert.deepEqual(await (await fetch(`${url}/hello?name=Ada`)).json(), { message: "Hello Ada" });
+        assert.match(await (await fetch(`${url}/`)).text(), /new EventSource\("\/clock"\)/);
+        const { stdout: testOutput } = await run("npm", ["test"], { cwd: starter, env: userEnv });
+        assert.match(testOutput, /# pass 2/);
+        assert.match(testOutput, /# fail 0/);
+    });
+
+    it("`vshs init` leaves existing files alone", async () => {
+        const { stdout } = await run("npx", ["vshs", "init", "starter"], { cwd: project });
+        assert.match(stdout, /Left as they were:\n {2}routes\/hello\/GET\.ts/);
+    });
+});
