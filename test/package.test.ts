@@ -13,7 +13,8 @@ const run = promisify(execFile);
 const { NODE_TEST_CONTEXT: _, ...userEnv } = process.env;
 const folder = await mkdtemp(path.join(tmpdir(), "vshs-package-"));
 const children: import("node:child_process").ChildProcess[] = [];
-after(() => children.forEach((child) => child.kill("SIGKILL")));
+// npm and npx start the server as a grandchild: each command runs in its own process group, killed whole.
+after(() => children.forEach((child) => process.kill(-child.pid!, "SIGKILL")));
 
 // dist/ was built by `npm test`'s pretest step; packing it as is keeps this test quick.
 const { stdout: packed } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", folder], { cwd: repoRoot });
@@ -27,7 +28,7 @@ await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarb
 /** Starts a command in the project and resolves with the URL its banner prints. */
 function serveIn(cwd: string, command: string, args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { cwd, env: { ...userEnv, PORT: "0", HOST: "127.0.0.1" } });
+        const child = spawn(command, args, { cwd, env: { ...userEnv, PORT: "0", HOST: "127.0.0.1" }, detached: true });
         children.push(child);
         let output = "";
         const onData = (chunk: Buffer) => {
