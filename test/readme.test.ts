@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 
 process.env["VSHS_DEMO_MESSAGES"] = path.join(await mkdtemp(path.join(tmpdir(), "vshs-readme-")), "messages.txt");
 const { repoRoot, serveExamples } = await import("./helpers/server.ts");
+const { runCli, startCli } = await import("./helpers/cli.ts");
 const server = await serveExamples();
 const run = promisify(execFile);
 
@@ -19,6 +20,23 @@ const examples = [...readme.matchAll(/```sh\n(curl [^\n]+)\n```\n\nOutput:\n\n``
 describe("the README's examples", () => {
     it("has examples to check", () => {
         assert.ok(examples.length >= 15, `found ${examples.length}`);
+    });
+
+    it("shows the real --help text", async () => {
+        const shown = /```\n\$ npx vshs --help\n([\s\S]*?)```/.exec(readme)?.[1];
+        assert.equal(shown, (await runCli(["--help"])).stdout);
+    });
+
+    it("shows the real start-up table of the examples", async () => {
+        const shown = /```\n\$ npx vshs --static assets\n([\s\S]*?)\n\d{4}-/.exec(readme)?.[1];
+        assert.ok(shown);
+        const cli = await startCli(["--static", "assets", "--port", "0", "--quiet"], { cwd: path.join(repoRoot, "examples") });
+        try {
+            await cli.waitForOutput(/static: /);
+            assert.equal(cli.stdout().trimEnd().replace(/localhost:\d+/, "localhost:8080"), shown);
+        } finally {
+            cli.child.kill("SIGKILL");
+        }
     });
 
     for (const { command, output } of examples) {

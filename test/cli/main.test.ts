@@ -81,6 +81,7 @@ describe("vshs serving", () => {
     it("prints the URL, the routes sorted with their files, and the static folder", async () => {
         const cli = await start([path.relative(repoRoot, routes), "--static", "test/fixtures/static", "--port", "0", "--host", "127.0.0.1"]);
         assert.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        await cli.waitForOutput(/static: /);
         const banner = cli.stdout().split("\n").slice(0, 8).join("\n");
         assert.equal(
             banner.replace(/:\d+/, ":PORT"),
