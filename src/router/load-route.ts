@@ -32,7 +32,7 @@ export function importedFiles(): ReadonlySet<string> {
  * A `generation` above 0 loads the file and the user's files it imports afresh (watch mode).
  */
 export async function loadRouteFile(file: string, generation = 0): Promise<Handler> {
-    if (generation > 0 || /\.m?ts$/.test(file)) enableModuleHooks();
+    enableModuleHooks();
     const url = pathToFileURL(file);
     if (generation > 0) url.searchParams.set("vshs-generation", String(generation));
     let exported: Record<string, unknown>;
@@ -50,7 +50,8 @@ export async function loadRouteFile(file: string, generation = 0): Promise<Handl
 
 function describe(value: unknown): string {
     if (value === undefined) return "missing (add `export default async function (...) { ... }`)";
-    return value === null ? "null" : `a ${typeof value}`;
+    if (value === null) return "null";
+    return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 /** One line saying where the file is broken: `routes/a/GET.ts:3:7: Expected ";" but found "x"`. */

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import http from "node:http";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -126,6 +128,21 @@ describe("vshs serving", () => {
     });
 });
 
+describe("vshs --watch", () => {
+    it("reloads an edited route file without a restart", async () => {
+        const project = await mkdtemp(path.join(tmpdir(), "vshs-cli-watch-"));
+        await mkdir(path.join(project, "routes/hello"), { recursive: true });
+        await writeFile(path.join(project, "routes/hello/GET.js"), 'export default () => "before";\n');
+        const cli = await start(["--watch", "--port", "0", "--quiet"], { cwd: project });
+        assert.match(cli.stdout(), /watching route files for changes/);
+        assert.equal(await (await fetch(`${cli.url}/hello`)).text(), "before");
+        await writeFile(path.join(project, "routes/hello/GET.js"), 'export default () => "after";\n');
+        await cli.waitForOutput(/Routes reloaded: 1 routes in \d+ ms/);
+        assert.equal(await (await fetch(`${cli.url}/hello`)).text(), "after");
+        assert.equal(cli.child.exitCode, null, "still the same process");
+    });
+});
+
 describe("vshs stopping", () => {
     it("on SIGTERM, finishes a slow request, closes event streams, exits 0", async () => {
         const cli = await start([routes, "--port", "0"]);
@@ -194,6 +211,15 @@ describe("vshs --workers", () => {
         cli.child.kill("SIGTERM");
         assert.equal(await cli.exited, 0);
         for (const pid of replaced) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} still running`);
+    });
+
+    it("--workers auto starts one per core", async () => {
+        const cli = await start([routes, "--port", "0", "--workers", "auto", "--quiet"]);
+        await cli.waitForOutput(/static: /);
+        const cores = availableParallelism();
+        if (cores > 1) assert.match(cli.stdout(), new RegExp(`  ${cores} worker processes`));
+        cli.child.kill("SIGTERM");
+        assert.equal(await cli.exited, 0);
     });
 
     it("reports a start-up error once, in one line, exit code 1", () =>
