@@ -1,0 +1,276 @@
+// `npm run bench`: vshs against raw node:http, Fastify, Hono and h3. Each server runs alone on one core,
+// the load generator on the other; every timing is one of an adjacent pair (baseline, candidate),
+// run in both orders, and the ratio reported is the median of the pairs' ratios.
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import http from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.dirname(here);
+const { values: flags } = parseArgs({
+    options: {
+        duration: { type: "string", default: "5" },
+        rounds: { type: "string", default: "3" },
+        connections: { type: "string", default: "50" },
+        only: { type: "string" },
+        smoke: { type: "boolean", default: false },
+        output: { type: "string" },
+        load: { type: "string" },
+    },
+});
+const duration = flags.smoke ? 1 : Number(flags.duration);
+const rounds = flags.smoke ? 1 : Number(flags.rounds);
+const connections = Number(flags.connections);
+
+const has = (command) => {
+    try {
+        execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+};
+const loadGenerator = flags.load ?? (has("wrk") ? "wrk" : "autocannon");
+const pinned = has("taskset") && availableParallelism() >= 2;
+const pin = (core, command) => (pinned ? ["taskset", "-c", String(core), ...command] : command);
+
+const echoBody = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item ${i}`, done: i % 2 === 0 })) }).padEnd(1024, " ");
+
+/** A server process and the request measured against it. */
+const side = (server, request, many = false) => ({ server, request, many, label: many ? `${server} (1,000 routes)` : server });
+const get = (pathname, headers = {}) => ({ method: "GET", path: pathname, headers, body: undefined });
+const hello = get("/hello-world");
+const frameworks = ["vshs", "fastify", "hono", "h3"];
+
+const scenarios = [
+    { name: "hello", title: "GET /hello-world (4-space JSON, CORS)", pairs: frameworks.map((name) => [side("raw", hello), side(name, hello)]) },
+    {
+        name: "echo",
+        title: "POST /echo, 1 KiB JSON body",
+        pairs: frameworks.map((name) => [name, { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body: echoBody }]).map(([name, request]) => [side("raw", request), side(name, request)]),
+    },
+    { name: "params", title: "GET /params/{name}, percent-encoded", pairs: frameworks.map((name) => [side("raw", get("/params/caf%C3%A9%20cr%C3%A8me")), side(name, get("/params/caf%C3%A9%20cr%C3%A8me"))]) },
+    {
+        name: "routes",
+        title: "GET /r999/{id} in a table of 1,000 routes",
+        pairs: [
+            [side("vshs", hello), side("vshs", get("/r999/42"), true)],
+            ...frameworks.map((name) => [side("raw", get("/r999/42"), true), side(name, get("/r999/42"), true)]),
+        ],
+    },
+    { name: "static", title: "GET a 64 KiB static file", pairs: ["vshs", "fastify"].map((name) => [side("raw", get("/static/asset.bin")), side(name, get("/static/asset.bin"))]) },
+    {
+        name: "static-304",
+        title: "GET a 64 KiB static file with a matching If-None-Match (304)",
+        pairs: ["vshs", "fastify"].map((name) => [side("raw", get("/static/asset.bin", { "if-none-match": "ETAG" })), side(name, get("/static/asset.bin", { "if-none-match": "ETAG" }))]),
+    },
+].filter((scenario) => !flags.only || flags.only.split(",").includes(scenario.name));
+
+// ---- servers ----
+
+async function startServer({ server, many }) {
+    const child = spawn(...splitCommand(pin(1, [process.execPath, path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])])), { cwd: here });
+    let output = "";
+    const port = await new Promise((resolve, reject) => {
+        child.stdout.on("data", (chunk) => {
+            output += chunk;
+            const found = /READY (\d+)/.exec(output);
+            if (found) resolve(Number(found[1]));
+        });
+        child.stderr.on("data", (chunk) => (output += chunk));
+        child.on("exit", (code) => reject(new Error(`${server} exited (${code}): ${output}`)));
+    });
+    return { port, stop: () => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGKILL"))) };
+}
+
+function splitCommand([command, ...args]) {
+    return [command, args];
+}
+
+let etag = "";
+function requestFor(request) {
+    return { ...request, headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, value === "ETAG" ? etag : value])) };
+}
+
+/** One exchange over node:http (fetch would add "Cache-Control: no-cache" to a conditional request). */
+function fetchOnce(port, request) {
+    const { method, path: pathname, headers, body } = requestFor(request);
+    return new Promise((resolve, reject) => {
+        const outgoing = http.request({ host: "127.0.0.1", port, method, path: pathname, headers: body ? { ...headers, "content-length": Buffer.byteLength(body) } : headers }, (response) => {
+            const chunks = [];
+            response.on("data", (chunk) => chunks.push(chunk));
+            response.on("end", () =>
+                resolve({
+                    status: response.statusCode,
+                    type: (response.headers["content-type"] ?? "").split(";")[0],
+                    cors: `${response.headers["access-control-allow-origin"]} | ${response.headers["access-control-allow-methods"]}`,
+                    body: createHash("sha256").update(Buffer.concat(chunks)).digest("hex"),
+                    etag: response.headers["etag"],
+                }),
+            );
+        });
+        outgoing.on("error", reject);
+        outgoing.end(body);
+    });
+}
+
+// ---- load ----
+
+function runLoad(port, request, seconds) {
+    const { method, path: pathname, headers, body } = requestFor(request);
+    const url = `http://127.0.0.1:${port}${pathname}`;
+    if (loadGenerator === "wrk") {
+        const script = path.join(tmpdir(), `vshs-bench-${process.pid}.lua`);
+        writeFileSync(script, [`wrk.method = ${JSON.stringify(method)}`, body ? `wrk.body = ${JSON.stringify(body)}` : "", ...Object.entries(headers).map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`)].join("\n"));
+        const output = execFileSync(...splitCommand(pin(0, ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url])), { encoding: "utf8" });
+        const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(output);
+        if (errors) throw new Error(`errors during the run: ${errors[0]}`);
+        return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)[1]), p99: toMs(/\s99%\s+([\d.]+)(us|ms|s)/.exec(output)) };
+    }
+    const args = [path.join(here, "node_modules/autocannon/autocannon.js"), "-c", String(connections), "-d", String(seconds), "-j", "-m", method, url];
+    for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}=${value}`);
+    if (body) args.push("-b", body);
+    const result = JSON.parse(execFileSync(...splitCommand(pin(0, [process.execPath, ...args])), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+    if (result.non2xx > 0 && !request.headers["if-none-match"]) throw new Error(`${result.non2xx} non-2xx answers`);
+    return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+function toMs([, value, unit]) {
+    return Number(value) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
+}
+
+/** One timed run against a freshly started server, after a short warm-up (the JIT, the connections). */
+async function measure(sideToRun) {
+    const server = await startServer(sideToRun);
+    try {
+        await fetchOnce(server.port, sideToRun.request);
+        runLoad(server.port, sideToRun.request, Math.min(2, Math.max(1, duration / 3)));
+        return runLoad(server.port, sideToRun.request, duration);
+    } finally {
+        await server.stop();
+    }
+}
+
+// ---- checks ----
+
+async function verify(scenario) {
+    for (const [baseline, candidate] of scenario.pairs) {
+        const answers = [];
+        for (const each of [baseline, candidate]) {
+            const server = await startServer(each);
+            try {
+                if (scenario.name === "static-304" && !etag) etag = (await fetchOnce(server.port, get("/static/asset.bin"))).etag;
+                answers.push(await fetchOnce(server.port, each.request));
+            } finally {
+                await server.stop();
+            }
+        }
+        const [a, b] = answers.map(({ etag: _, ...rest }) => rest);
+        if (JSON.stringify(a) !== JSON.stringify(b)) {
+            throw new Error(`${scenario.name}: ${candidate.label} answers differently from ${baseline.label}:\n${JSON.stringify(a)}\n${JSON.stringify(b)}`);
+        }
+        if (a.status !== (scenario.name === "static-304" ? 304 : 200)) throw new Error(`${scenario.name}: status ${a.status}`);
+    }
+}
+
+// ---- start-up ----
+
+async function startupTime() {
+    const folder = mkdtempSync(path.join(tmpdir(), "vshs-startup-"));
+    const cache = mkdtempSync(path.join(tmpdir(), "vshs-startup-cache-"));
+    mkdirSync(path.join(folder, "node_modules"));
+    symlinkSync(repo, path.join(folder, "node_modules", "vshs"));
+    for (let i = 0; i < 200; i++) {
+        mkdirSync(path.join(folder, "routes", `r${i}`, "{id}"), { recursive: true });
+        writeFileSync(
+            path.join(folder, "routes", `r${i}`, "{id}", "GET.ts"),
+            `import type { HandlerParams } from "vshs";\n\ninterface Answer { route: number; id: string }\n\nexport default ({ route }: HandlerParams): Answer => ({ route: ${i}, id: route.vars.id ?? "" });\n`,
+        );
+    }
+    const once = async () => {
+        const port = 20000 + Math.floor(Math.random() * 20000);
+        const started = performance.now();
+        const child = spawn(...splitCommand(pin(1, [process.execPath, path.join(repo, "dist/cli/main.js"), "routes", "--port", String(port), "--host", "127.0.0.1", "--quiet"])), { cwd: folder, env: { ...process.env, TMPDIR: cache } });
+        let output = "";
+        child.stdout.on("data", (chunk) => (output += chunk));
+        child.stderr.on("data", (chunk) => (output += chunk));
+        try {
+            for (;;) {
+                try {
+                    const response = await fetch(`http://127.0.0.1:${port}/r199/x`);
+                    if (response.status === 200) return performance.now() - started;
+                } catch {
+                    // not listening yet
+                }
+                if (child.exitCode !== null) throw new Error(`the server exited: ${output}`);
+                if (performance.now() - started > 30_000) throw new Error("no answer within 30 s");
+                await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+        } finally {
+            child.kill("SIGKILL");
+        }
+    };
+    const cold = await once();
+    const warm = [];
+    for (let i = 0; i < (flags.smoke ? 1 : 3); i++) warm.push(await once());
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(cache, { recursive: true, force: true });
+    return { cold, warm: median(warm) };
+}
+
+// ---- report ----
+
+function median(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const format = (n) => Math.round(n).toLocaleString("en-US");
+
+async function main() {
+    console.log(`vshs benchmark — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${availableParallelism()}`);
+    console.log(`load: ${loadGenerator}${pinned ? " on core 0, server on core 1 (taskset)" : " (not pinned: taskset or a 2nd core missing)"}, ${connections} connections, ${duration} s per run, ${rounds} round(s) of adjacent pairs in both orders\n`);
+    const rows = [];
+    for (const scenario of scenarios) {
+        await verify(scenario);
+        console.log(`## ${scenario.title} — answers verified identical`);
+        for (const [baseline, candidate] of scenario.pairs) {
+            const runs = { [baseline.label]: [], [candidate.label]: [] };
+            const ratios = [];
+            for (let round = 0; round < rounds; round++) {
+                for (const order of [[baseline, candidate], [candidate, baseline]]) {
+                    const results = {};
+                    for (const each of order) {
+                        results[each.label] = await measure(each);
+                        runs[each.label].push(results[each.label]);
+                    }
+                    ratios.push(results[candidate.label].rps / results[baseline.label].rps);
+                }
+            }
+            const summary = (label) => {
+                const rps = runs[label].map((run) => run.rps);
+                return { label, median: median(rps), min: Math.min(...rps), max: Math.max(...rps), p99: median(runs[label].map((run) => run.p99)) };
+            };
+            const row = { scenario: scenario.name, baseline: summary(baseline.label), candidate: summary(candidate.label), ratio: median(ratios) };
+            rows.push(row);
+            console.log(
+                `  ${candidate.label.padEnd(24)} ${format(row.candidate.median).padStart(7)} req/s (${format(row.candidate.min)}–${format(row.candidate.max)}), p99 ${row.candidate.p99.toFixed(2)} ms` +
+                    `   ${baseline.label}: ${format(row.baseline.median)} req/s   ratio ${row.ratio.toFixed(2)}×`,
+            );
+        }
+    }
+    let startup;
+    if (!flags.only || flags.only.split(",").includes("startup")) {
+        startup = await startupTime();
+        console.log(`## Start-up with 200 TypeScript route files, to the first 200 answer\n  first run (empty cache): ${format(startup.cold)} ms; later runs: ${format(startup.warm)} ms (median)`);
+    }
+    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadGenerator, pinned, duration, rounds, connections, rows, startup }, null, 2));
+}
+
+await main();
