@@ -18,3 +18,6 @@ export function settings() {
 export function ready(port) {
     console.log(`READY ${port}`);
 }
+
+// Ctrl-C ends the process normally, so that `node --cpu-prof` writes its profile.
+process.on("SIGINT", () => process.exit(0));

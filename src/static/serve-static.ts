@@ -13,12 +13,29 @@ export type StaticMatch =
  */
 export class StaticFolder {
     readonly root: string;
+    /**
+     * URL path → file, for a second: a busy file (a 304 above all) then costs the one stat that `send`
+     * makes, not three more. A second is as long as a new, deleted or re-linked file can go unseen.
+     */
+    readonly #recent = new Map<string, { match: StaticMatch; until: number }>();
 
     constructor(root: string) {
         this.root = root;
     }
 
     async find(pathname: string, search: string): Promise<StaticMatch | null> {
+        const now = Date.now();
+        const recent = this.#recent.get(pathname);
+        if (recent !== undefined && recent.until > now) return recent.match;
+        const match = await this.#find(pathname, search);
+        if (match?.kind === "file") {
+            if (this.#recent.size >= maxRecent) this.#recent.clear();
+            this.#recent.set(pathname, { match, until: now + recentMs });
+        }
+        return match;
+    }
+
+    async #find(pathname: string, search: string): Promise<StaticMatch | null> {
         const segments = decodeSegments(pathname);
         if (segments === null) return null;
         const wantsFolder = pathname.endsWith("/");
@@ -41,6 +58,9 @@ export class StaticFolder {
         return { kind: "file", relativePath: path.relative(this.root, real) };
     }
 }
+
+const recentMs = 1000;
+const maxRecent = 1000;
 
 /** `/a/b%20c/` → `["a", "b c"]`, or null when any segment is unsafe or the path has empty segments. */
 function decodeSegments(pathname: string): string[] | null {
