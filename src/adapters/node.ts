@@ -89,8 +89,26 @@ class NodeIncoming implements Incoming {
         return Array.isArray(value) ? value.join(", ") : value;
     }
 
-    bodyChunks(): AsyncIterable<Uint8Array> {
-        return this.#req.iterator({ destroyOnReturn: false });
+    // Plain "data" events: for the small bodies most requests carry, an async iterator costs more than the parsing.
+    readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+        const req = this.#req;
+        return new Promise((resolve, reject) => {
+            const stop = (error?: unknown) => {
+                req.off("data", onData).off("end", onEnd).off("error", stop).off("close", onClose);
+                if (error === undefined) resolve();
+                else reject(error);
+            };
+            const onData = (chunk: Buffer) => {
+                try {
+                    onChunk(chunk);
+                } catch (error) {
+                    stop(error);
+                }
+            };
+            const onEnd = () => stop();
+            const onClose = () => stop(new Error("The client closed the connection before sending the whole body"));
+            req.on("data", onData).on("end", onEnd).on("error", stop).on("close", onClose);
+        });
     }
 
     discardBody(): void {

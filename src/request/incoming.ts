@@ -12,8 +12,11 @@ export interface Incoming {
     header(name: string): string | undefined;
     /** The part of the request a handler sees as `request`. */
     readonly info: RequestInfo;
-    /** The body's bytes as they arrive. Leaving the loop early does not close the connection. */
-    bodyChunks(): AsyncIterable<Uint8Array>;
+    /**
+     * Passes the body's bytes to `onChunk` as they arrive; resolves at the end of the body. If `onChunk`
+     * throws, reading stops and the promise rejects with that error (the connection stays usable).
+     */
+    readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void>;
     /** Stop reading the body: what is left is thrown away and the connection closes after the answer. */
     discardBody(): void;
 }

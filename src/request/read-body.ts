@@ -26,11 +26,11 @@ async function readBytes(incoming: Incoming, maxBodySize: number): Promise<Uint8
     if (declared > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of incoming.bodyChunks()) {
+    await incoming.readChunks((chunk) => {
         size += chunk.length;
         if (size > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
         chunks.push(chunk);
-    }
+    });
     return concat(chunks, size);
 }
 
@@ -79,8 +79,11 @@ function mediaTypeOf(contentType: string): string {
     return (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
 }
 
+const utf8 = new TextDecoder();
+
 function decodeText(bytes: Uint8Array, contentType: string): string {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] ?? "utf-8";
+    const charset = contentType.includes(";") ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
+    if (charset === undefined || /^utf-?8$/i.test(charset)) return utf8.decode(bytes);
     try {
         return new TextDecoder(charset).decode(bytes);
     } catch {
