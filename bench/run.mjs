@@ -149,7 +149,7 @@ async function measure(sideToRun) {
     const server = await startServer(sideToRun);
     try {
         await fetchOnce(server.port, sideToRun.request);
-        runLoad(server.port, sideToRun.request, Math.min(2, Math.max(1, duration / 3)));
+        runLoad(server.port, sideToRun.request, Math.min(2, Math.max(1, Math.round(duration / 3))));
         return runLoad(server.port, sideToRun.request, duration);
     } finally {
         await server.stop();
