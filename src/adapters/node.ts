@@ -92,6 +92,7 @@ class NodeIncoming implements Incoming {
     // Plain "data" events: for the small bodies most requests carry, an async iterator costs more than the parsing.
     readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
         const req = this.#req;
+        if (req.readableEnded) return Promise.resolve();
         return new Promise((resolve, reject) => {
             const stop = (error?: unknown) => {
                 req.off("data", onData).off("end", onEnd).off("error", stop).off("close", onClose);
