@@ -179,10 +179,15 @@ export class NodeServer {
     #handle(req: IncomingMessage, res: ServerResponse): void {
         if (this.#accessLog) logWhenDone(req, res, this.#accessLog);
         const incoming = new NodeIncoming(req, res);
-        this.#pipeline.handle(incoming).then(
-            (answer) => this.#write(req, res, incoming, answer),
-            (error: unknown) => this.#fail(res, error),
-        );
+        const answer = this.#pipeline.handle(incoming);
+        if (answer instanceof Promise) {
+            answer.then(
+                (ready) => this.#write(req, res, incoming, ready),
+                (error: unknown) => this.#fail(res, error),
+            );
+        } else {
+            this.#write(req, res, incoming, answer);
+        }
     }
 
     #write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {

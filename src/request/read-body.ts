@@ -15,7 +15,7 @@ export async function readBody(incoming: Incoming, maxBodySize: number): Promise
     return parseBody(bytes, incoming.header("content-type"));
 }
 
-function hasBody(incoming: Incoming): boolean {
+export function hasBody(incoming: Incoming): boolean {
     const length = incoming.header("content-length");
     if (length !== undefined) return length !== "0";
     return incoming.header("transfer-encoding") !== undefined;
