@@ -1,11 +1,13 @@
 import { preflightHeaders } from "./cors.ts";
 import { describeError, HTTPError } from "./errors.ts";
 import type { Incoming } from "./request/incoming.ts";
+import { RequestTarget } from "./request/target.ts";
 import { hasBody, readBody } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
 import { toAnswer } from "./response/to-response.ts";
 import type { RouteMatch, Router } from "./router/router.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
+import type { HandlerParams, RequestInfo, Route } from "./types.ts";
 
 export type ErrorLogger = (message: string, error: unknown) => void;
 
@@ -45,29 +47,30 @@ export class Pipeline {
      * answered synchronously: most small JSON routes skip two promise hops.
      */
     handle(incoming: Incoming): Answer | Promise<Answer> {
-        let url: URL | undefined;
+        let target: RequestTarget | undefined;
         try {
-            url = this.#requestURL(incoming);
-            const pathname = url.pathname;
+            target = new RequestTarget(incoming.target, incoming.header("host"), this.#config.fallbackHost);
+            const pathname = target.pathname;
             if (pathname.includes("%")) assertDecodable(pathname);
             const { router } = this.#config;
             const { method } = incoming;
             const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
             if (match !== null && !hasBody(incoming)) {
-                const value = match.handler({ url, body: null, route: match.route, request: incoming.info });
+                const value = match.handler(new Params(target, null, match.route, incoming.info));
                 if (!isThenable(value)) return this.#finish(incoming, value);
-                const requestURL = url;
+                const requestTarget = target;
                 return Promise.resolve(value).then(
                     (resolved) => this.#finish(incoming, resolved),
-                    (error: unknown) => this.#errorAnswer(error, incoming, requestURL),
+                    (error: unknown) => this.#errorAnswer(error, incoming, requestTarget),
                 );
             }
-            return this.#answer(incoming, url, match).then(
+            const requestTarget = target;
+            return this.#answer(incoming, target, match).then(
                 (answer) => (incoming.method === "HEAD" ? withoutBody(answer) : answer),
-                (error: unknown) => this.#errorAnswer(error, incoming, url),
+                (error: unknown) => this.#errorAnswer(error, incoming, requestTarget),
             );
         } catch (error) {
-            return this.#errorAnswer(error, incoming, url);
+            return this.#errorAnswer(error, incoming, target);
         }
     }
 
@@ -76,20 +79,20 @@ export class Pipeline {
         return incoming.method === "HEAD" ? withoutBody(answer) : answer;
     }
 
-    async #answer(incoming: Incoming, url: URL, match: RouteMatch | null): Promise<Answer> {
+    async #answer(incoming: Incoming, target: RequestTarget, match: RouteMatch | null): Promise<Answer> {
         const { baseHeaders } = this.#config;
         const { method } = incoming;
-        const pathname = url.pathname;
+        const pathname = target.pathname;
         if (match !== null) {
             const body = await readBody(incoming, this.#config.maxBodySize);
-            const value = await match.handler({ url, body, route: match.route, request: incoming.info });
+            const value = await match.handler(new Params(target, body, match.route, incoming.info));
             return toAnswer(value, baseHeaders);
         }
         if (method === "OPTIONS") {
             return { kind: "bytes", status: 204, headers: preflightHeaders(baseHeaders, incoming.header("access-control-request-headers"), this.#allowed(pathname)), body: null };
         }
         if (method === "GET" || method === "HEAD") {
-            const answer = await this.#staticAnswer(url);
+            const answer = await this.#staticAnswer(target);
             if (answer !== null) return answer;
         }
         const allowed = this.#allowed(pathname);
@@ -97,10 +100,10 @@ export class Pipeline {
         throw new HTTPError(404, `Not Found: ${pathname}`);
     }
 
-    async #staticAnswer(url: URL): Promise<Answer | null> {
+    async #staticAnswer(target: RequestTarget): Promise<Answer | null> {
         const folder = this.#config.staticFolder;
         if (folder === null) return null;
-        const found = await folder.find(url.pathname, url.search);
+        const found = await folder.find(target.pathname, target.search);
         if (found === null) return null;
         const headers = { ...this.#config.baseHeaders };
         if (found.kind === "redirect") return { kind: "bytes", status: 301, headers: { ...headers, location: found.location }, body: null };
@@ -116,14 +119,14 @@ export class Pipeline {
         return [...methods].sort();
     }
 
-    async #errorAnswer(error: unknown, incoming: Incoming, url: URL | undefined): Promise<Answer> {
+    async #errorAnswer(error: unknown, incoming: Incoming, target: RequestTarget | undefined): Promise<Answer> {
         const { status, message, headers } = describeError(error);
-        if (status === 500) this.#config.logError(`${incoming.method} ${url?.pathname ?? incoming.target} failed:`, error);
+        if (status === 500) this.#config.logError(`${incoming.method} ${target?.pathname ?? incoming.target} failed:`, error);
         const base = { ...this.#config.baseHeaders, ...headers };
-        const errorRoute = url && this.#errorRoute(incoming.method, status);
+        const errorRoute = target && this.#errorRoute(incoming.method, status);
         if (errorRoute) {
             try {
-                const value = await errorRoute.handler({ url: url!, body: message, route: errorRoute.route, request: incoming.info });
+                const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming.info));
                 return toAnswer(value, base, status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
@@ -137,24 +140,25 @@ export class Pipeline {
         const pathname = `/errors/${status}`;
         return router.match(method, pathname) ?? router.match("GET", pathname);
     }
-
-    #requestURL(incoming: Incoming): URL {
-        const { target } = incoming;
-        try {
-            if (target.startsWith("/")) return new URL(`http://${usableHost(incoming.header("host")) ?? this.#config.fallbackHost}${target}`);
-            const absolute = new URL(target); // absolute-form, as sent to a proxy
-            if (absolute.protocol === "http:" || absolute.protocol === "https:") return absolute;
-        } catch {
-            // reported below
-        }
-        throw new HTTPError(400, `Malformed request target: ${target.slice(0, 200)}`);
-    }
 }
 
-const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/** What a handler receives; `url` is built on first use. */
+class Params implements HandlerParams {
+    readonly #target: RequestTarget;
+    readonly body: unknown;
+    readonly route: Route;
+    readonly request: RequestInfo;
 
-function usableHost(host: string | undefined): string | undefined {
-    return host !== undefined && hostPattern.test(host) ? host : undefined;
+    constructor(target: RequestTarget, body: unknown, route: Route, request: RequestInfo) {
+        this.#target = target;
+        this.body = body;
+        this.route = route;
+        this.request = request;
+    }
+
+    get url(): URL {
+        return this.#target.url;
+    }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

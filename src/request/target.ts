@@ -1,0 +1,54 @@
+import { HTTPError } from "../errors.ts";
+
+// Characters the URL parser leaves as they are in a path; a path made only of them needs no parsing.
+const plainPath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+// …unless it has a "." or ".." segment (or an encoded one), which the parser would remove.
+const dotSegment = /(?:^|\/)\.\.?(?:\/|$)|%2e/i;
+const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The request target: its path and query at once, the full `URL` only when asked for. Building a URL is
+ * a visible share of a small request, and routing needs only the path; a path the URL parser would
+ * change (dot segments, backslashes, characters it encodes) is parsed at once, so both always agree.
+ */
+export class RequestTarget {
+    readonly pathname: string;
+    readonly search: string;
+    readonly #href: string;
+    #url: URL | undefined;
+
+    constructor(target: string, host: string | undefined, fallbackHost: string) {
+        const origin = `http://${host !== undefined && hostPattern.test(host) ? host : fallbackHost}`;
+        if (target.startsWith("/")) {
+            this.#href = origin + target;
+            const query = target.indexOf("?");
+            const path = query === -1 ? target : target.slice(0, query);
+            if (plainPath.test(path) && !dotSegment.test(path) && !target.includes("#")) {
+                this.pathname = path;
+                this.search = query === -1 || query === target.length - 1 ? "" : target.slice(query);
+                return;
+            }
+        } else {
+            this.#href = target; // absolute-form, as sent to a proxy
+        }
+        const url = this.#parse();
+        this.pathname = url.pathname;
+        this.search = url.search;
+    }
+
+    get url(): URL {
+        return (this.#url ??= this.#parse());
+    }
+
+    #parse(): URL {
+        let url: URL;
+        try {
+            url = new URL(this.#href);
+        } catch {
+            throw new HTTPError(400, `Malformed request target: ${this.#href.slice(0, 200)}`);
+        }
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new HTTPError(400, `Malformed request target: ${this.#href.slice(0, 200)}`);
+        this.#url = url;
+        return url;
+    }
+}
