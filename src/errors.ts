@@ -26,7 +26,8 @@ export class HTTPError extends Error {
     }
 }
 
-function lowerCaseNames(headers: Record<string, string>): Record<string, string> {
+/** Header names as answers carry them: lower-case. */
+export function lowerCaseNames(headers: Record<string, string>): Record<string, string> {
     const result: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) result[name.toLowerCase()] = value;
     return result;

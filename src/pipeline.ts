@@ -47,35 +47,32 @@ export class Pipeline {
      * answered synchronously: most small JSON routes skip two promise hops.
      */
     handle(incoming: Incoming): Answer | Promise<Answer> {
-        let target: RequestTarget | undefined;
+        let target: RequestTarget;
         try {
             target = new RequestTarget(incoming.target, incoming.header("host"), this.#config.fallbackHost);
-            const pathname = target.pathname;
+        } catch (error) {
+            return this.#errorAnswer(error, incoming, undefined);
+        }
+        const fail = (error: unknown) => this.#errorAnswer(error, incoming, target);
+        try {
+            const { pathname } = target;
             if (pathname.includes("%")) assertDecodable(pathname);
             const { router } = this.#config;
             const { method } = incoming;
             const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
             if (match !== null && !hasBody(incoming)) {
                 const value = match.handler(new Params(target, null, match.route, incoming.info));
-                if (!isThenable(value)) return this.#finish(incoming, value);
-                const requestTarget = target;
-                return Promise.resolve(value).then(
-                    (resolved) => this.#finish(incoming, resolved),
-                    (error: unknown) => this.#errorAnswer(error, incoming, requestTarget),
-                );
+                if (!isThenable(value)) return this.#forMethod(incoming, toAnswer(value, this.#config.baseHeaders));
+                return Promise.resolve(value).then((resolved) => this.#forMethod(incoming, toAnswer(resolved, this.#config.baseHeaders)), fail);
             }
-            const requestTarget = target;
-            return this.#answer(incoming, target, match).then(
-                (answer) => (incoming.method === "HEAD" ? withoutBody(answer) : answer),
-                (error: unknown) => this.#errorAnswer(error, incoming, requestTarget),
-            );
+            return this.#answer(incoming, target, match).then((answer) => this.#forMethod(incoming, answer), fail);
         } catch (error) {
-            return this.#errorAnswer(error, incoming, target);
+            return fail(error);
         }
     }
 
-    #finish(incoming: Incoming, value: unknown): Answer | Promise<Answer> {
-        const answer = toAnswer(value, this.#config.baseHeaders);
+    /** HEAD: the GET answer without its body. */
+    #forMethod(incoming: Incoming, answer: Answer): Answer {
         return incoming.method === "HEAD" ? withoutBody(answer) : answer;
     }
 

@@ -7,7 +7,7 @@ import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline as pipeStreams } from "node:stream/promises";
 import send from "send";
-import { StartupError } from "../errors.ts";
+import { lowerCaseNames, StartupError } from "../errors.ts";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
 import type { Answer, AnswerHeaders } from "../response/answer.ts";
@@ -236,7 +236,7 @@ export class NodeServer {
             .on("error", (error: Error & { status?: number; headers?: Record<string, string> }) => {
                 const status = error.status ?? 500;
                 if (status === 500) this.#logError("A static file could not be sent:", error);
-                writeBytes(req, res, status, { ...headers, ...lowerCase(error.headers ?? {}), "content-type": "text/plain; charset=utf-8" }, error.message);
+                writeBytes(req, res, status, { ...headers, ...lowerCaseNames(error.headers ?? {}), "content-type": "text/plain; charset=utf-8" }, error.message);
             })
             .pipe(res);
     }
@@ -302,10 +302,6 @@ function whenDrained(res: ServerResponse): Promise<void> {
  */
 function closeSoonAfter(res: ServerResponse, socket: Socket): void {
     res.once("finish", () => setTimeout(() => socket.destroy(), 2000).unref());
-}
-
-function lowerCase(headers: Record<string, string>): AnswerHeaders {
-    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number, hostname: string): Error {

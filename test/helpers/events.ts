@@ -1,10 +1,6 @@
 import http from "node:http";
-
-export interface ServerEvent {
-    event?: string;
-    data: string;
-    id?: string;
-}
+// The parser behind vshs/testing, so the tests exercise it too.
+import { EventStreamParser, type ServerEvent } from "../../dist/testing/parse-events.js";
 
 /**
  * Opens an event stream with node:http (so the test controls the socket) and collects events
@@ -12,7 +8,7 @@ export interface ServerEvent {
  */
 export function openEventStream(url: string) {
     const events: ServerEvent[] = [];
-    let buffer = "";
+    const parser = new EventStreamParser();
     let waiting: { count: number; resolve: () => void } | null = null;
     let response: http.IncomingMessage | undefined;
     const request = http.get(url, { headers: { accept: "text/event-stream" } });
@@ -21,12 +17,7 @@ export function openEventStream(url: string) {
             response = res;
             res.setEncoding("utf8");
             res.on("data", (text: string) => {
-                buffer += text;
-                let end: number;
-                while ((end = buffer.indexOf("\n\n")) !== -1) {
-                    events.push(parseEvent(buffer.slice(0, end)));
-                    buffer = buffer.slice(end + 2);
-                }
+                events.push(...parser.push(text));
                 if (waiting && events.length >= waiting.count) waiting.resolve();
             });
             resolve(res);
@@ -50,19 +41,4 @@ export function openEventStream(url: string) {
             request.destroy();
         },
     };
-}
-
-function parseEvent(block: string): ServerEvent {
-    const event: ServerEvent = { data: "" };
-    const data: string[] = [];
-    for (const line of block.split("\n")) {
-        const colon = line.indexOf(":");
-        const field = line.slice(0, colon);
-        const value = line.slice(colon + 1).replace(/^ /, "");
-        if (field === "data") data.push(value);
-        else if (field === "event") event.event = value;
-        else if (field === "id") event.id = value;
-    }
-    event.data = data.join("\n");
-    return event;
 }
