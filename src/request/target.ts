@@ -14,13 +14,16 @@ const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 export class RequestTarget {
     readonly pathname: string;
     readonly search: string;
-    readonly #href: string;
+    readonly #target: string;
+    readonly #host: string | undefined;
+    readonly #fallbackHost: string;
     #url: URL | undefined;
 
     constructor(target: string, host: string | undefined, fallbackHost: string) {
-        const origin = `http://${host !== undefined && hostPattern.test(host) ? host : fallbackHost}`;
+        this.#target = target;
+        this.#host = host;
+        this.#fallbackHost = fallbackHost;
         if (target.startsWith("/")) {
-            this.#href = origin + target;
             const query = target.indexOf("?");
             const path = query === -1 ? target : target.slice(0, query);
             if (plainPath.test(path) && !dotSegment.test(path) && !target.includes("#")) {
@@ -28,8 +31,6 @@ export class RequestTarget {
                 this.search = query === -1 || query === target.length - 1 ? "" : target.slice(query);
                 return;
             }
-        } else {
-            this.#href = target; // absolute-form, as sent to a proxy
         }
         const url = this.#parse();
         this.pathname = url.pathname;
@@ -41,14 +42,21 @@ export class RequestTarget {
     }
 
     #parse(): URL {
+        const href = this.#href();
         let url: URL;
         try {
-            url = new URL(this.#href);
+            url = new URL(href);
         } catch {
-            throw new HTTPError(400, `Malformed request target: ${this.#href.slice(0, 200)}`);
+            throw new HTTPError(400, `Malformed request target: ${href.slice(0, 200)}`);
         }
-        if (url.protocol !== "http:" && url.protocol !== "https:") throw new HTTPError(400, `Malformed request target: ${this.#href.slice(0, 200)}`);
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new HTTPError(400, `Malformed request target: ${href.slice(0, 200)}`);
         this.#url = url;
         return url;
+    }
+
+    #href(): string {
+        if (!this.#target.startsWith("/")) return this.#target; // absolute-form, as sent to a proxy
+        const host = this.#host !== undefined && hostPattern.test(this.#host) ? this.#host : this.#fallbackHost;
+        return `http://${host}${this.#target}`;
     }
 }
