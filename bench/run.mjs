@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import http from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,8 @@ const { values: flags } = parseArgs({
         smoke: { type: "boolean", default: false },
         output: { type: "string" },
         load: { type: "string" },
+        instructions: { type: "boolean", default: false },
+        requests: { type: "string", default: "3000" },
     },
 });
 const duration = flags.smoke ? 1 : Number(flags.duration);
@@ -98,10 +100,10 @@ function requestFor(request) {
 }
 
 /** One exchange over node:http (fetch would add "Cache-Control: no-cache" to a conditional request). */
-function fetchOnce(port, request) {
+function fetchOnce(port, request, agent = undefined) {
     const { method, path: pathname, headers, body } = requestFor(request);
     return new Promise((resolve, reject) => {
-        const outgoing = http.request({ host: "127.0.0.1", port, method, path: pathname, headers: body ? { ...headers, "content-length": Buffer.byteLength(body) } : headers }, (response) => {
+        const outgoing = http.request({ host: "127.0.0.1", port, agent, method, path: pathname, headers: body ? { ...headers, "content-length": Buffer.byteLength(body) } : headers }, (response) => {
             const chunks = [];
             response.on("data", (chunk) => chunks.push(chunk));
             response.on("end", () =>
@@ -176,6 +178,76 @@ async function verify(scenario) {
         }
         if (a.status !== (scenario.name === "static-304" ? 304 : 200)) throw new Error(`${scenario.name}: status ${a.status}`);
     }
+}
+
+// ---- instructions (callgrind) ----
+
+/**
+ * CPU instructions the server executes per request, counted by valgrind's callgrind: unlike req/s on a
+ * shared machine (±10 % between runs), the count depends only on the code run (garbage collections
+ * still move it by a few per cent). The server answers `requests`
+ * requests to warm up (the JIT compiles synchronously with --single-threaded), then the counter is zeroed
+ * and the same number again is counted.
+ */
+async function instructionsPerRequest({ server, request, many }) {
+    const folder = mkdtempSync(path.join(tmpdir(), "vshs-callgrind-"));
+    const outFile = path.join(folder, "callgrind.out");
+    const child = spawn("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${outFile}`, process.execPath, "--single-threaded", path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])], { cwd: here });
+    try {
+        const port = await new Promise((resolve, reject) => {
+            let output = "";
+            child.stdout.on("data", (chunk) => {
+                output += chunk;
+                const found = /READY (\d+)/.exec(output);
+                if (found) resolve(Number(found[1]));
+            });
+            child.stderr.on("data", (chunk) => (output += chunk));
+            child.on("exit", (code) => reject(new Error(`${server} under valgrind exited (${code}): ${output.slice(-2000)}`)));
+        });
+        const count = Number(flags.requests);
+        await fireRequests(port, request, count);
+        execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
+        await fireRequests(port, request, count);
+        execFileSync("callgrind_control", ["-d", String(child.pid)], { stdio: "ignore" });
+        const dump = readFileSync(`${outFile}.1`, "utf8");
+        return Number(/^summary: (\d+)/m.exec(dump)[1]) / count;
+    } finally {
+        child.kill("SIGKILL");
+        rmSync(folder, { recursive: true, force: true });
+    }
+}
+
+/** `count` requests over 10 keep-alive connections, each answer read to the end. */
+async function fireRequests(port, request, count) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    let left = count;
+    const worker = async () => {
+        while (left-- > 0) await fetchOnce(port, request, agent);
+    };
+    await Promise.all(Array.from({ length: 10 }, worker));
+    agent.destroy();
+}
+
+async function instructionsReport() {
+    console.log(`vshs benchmark, instructions per request — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind, ${flags.requests} requests counted after as many to warm up\n`);
+    const rows = [];
+    for (const scenario of scenarios.filter((each) => ["hello", "echo", "params", "routes"].includes(each.name))) {
+        await verify(scenario);
+        console.log(`## ${scenario.title} — answers verified identical`);
+        const counted = new Map();
+        const countOnce = async (each) => {
+            const key = `${each.server} ${each.many}`;
+            if (!counted.has(key)) counted.set(key, await instructionsPerRequest(each));
+            return counted.get(key);
+        };
+        for (const pair of scenario.pairs) {
+            const baseline = { label: pair[0].label, instructions: await countOnce(pair[0]) };
+            const candidate = { label: pair[1].label, instructions: await countOnce(pair[1]) };
+            rows.push({ scenario: scenario.name, baseline, candidate, ratio: candidate.instructions / baseline.instructions });
+            console.log(`  ${candidate.label.padEnd(24)} ${format(candidate.instructions).padStart(8)} instructions/request   ${baseline.label}: ${format(baseline.instructions)}   ratio ${(candidate.instructions / baseline.instructions).toFixed(3)}× (below 1: fewer than raw)`);
+        }
+    }
+    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, measure: "callgrind instructions per request", requests: Number(flags.requests), rows }, null, 2));
 }
 
 // ---- start-up ----
@@ -273,4 +345,4 @@ async function main() {
     if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadGenerator, pinned, duration, rounds, connections, rows, startup }, null, 2));
 }
 
-await main();
+await (flags.instructions ? instructionsReport() : main());
