@@ -6,6 +6,7 @@ import { hasBody, readBody } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
 import { toAnswer } from "./response/to-response.ts";
 import type { RouteMatch, Router } from "./router/router.ts";
+import { fileAnswer } from "./static/file-answer.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
 import type { HandlerParams, RequestInfo, Route } from "./types.ts";
 
@@ -95,7 +96,7 @@ export class Pipeline {
             return { kind: "bytes", status: 204, headers: preflightHeaders(baseHeaders, incoming.header("access-control-request-headers"), this.#allowed(pathname)), body: null };
         }
         if (method === "GET" || method === "HEAD") {
-            const answer = await this.#staticAnswer(target);
+            const answer = await this.#staticAnswer(incoming, target);
             if (answer !== null) return answer;
         }
         const allowed = this.#allowed(pathname);
@@ -103,14 +104,14 @@ export class Pipeline {
         throw new HTTPError(404, `Not Found: ${pathname}`);
     }
 
-    async #staticAnswer(target: RequestTarget): Promise<Answer | null> {
+    async #staticAnswer(incoming: Incoming, target: RequestTarget): Promise<Answer | null> {
         const folder = this.#config.staticFolder;
         if (folder === null) return null;
         const found = await folder.find(target.pathname, target.search);
         if (found === null) return null;
-        const headers = { ...this.#config.baseHeaders };
-        if (found.kind === "redirect") return { kind: "bytes", status: 301, headers: { ...headers, location: found.location }, body: null };
-        return { kind: "file", status: 200, headers, root: folder.root, relativePath: found.relativePath };
+        const { baseHeaders } = this.#config;
+        if (found.kind === "redirect") return { kind: "bytes", status: 301, headers: { ...baseHeaders, location: found.location }, body: null };
+        return fileAnswer(found.path, (name) => incoming.header(name), baseHeaders);
     }
 
     /** The methods answered at a path, as an `Allow` header lists them. */
@@ -178,7 +179,7 @@ function assertDecodable(pathname: string): void {
 
 /** HEAD: the GET answer's status and headers, with no body and no event stream started. */
 function withoutBody(answer: Answer): Answer {
-    if (answer.kind === "bytes" || answer.kind === "file") return answer; // adapters send no body for HEAD
+    if (answer.kind === "bytes") return answer; // adapters send no body for HEAD
     if (answer.kind === "stream") void answer.body.cancel().catch(() => {});
     return { kind: "bytes", status: answer.status, headers: answer.headers, body: null };
 }

@@ -1,5 +1,5 @@
 import { accessLogger } from "./access-log.ts";
-import { NodeServer } from "./adapters/node.ts";
+import { createServerAdapter } from "./adapters/runtime.ts";
 import { corsHeaders } from "./cors.ts";
 import { StartupError } from "./errors.ts";
 import { resolveFolder } from "./paths.ts";
@@ -41,7 +41,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         fallbackHost: hostPort(hostname, port),
         logError,
     });
-    const server = new NodeServer({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout });
+    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout });
     const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, logError) : null;
     let boundPort: number;
     try {

@@ -6,12 +6,13 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline as pipeStreams } from "node:stream/promises";
-import send from "send";
-import { lowerCaseNames, StartupError } from "../errors.ts";
+import { createReadStream } from "node:fs";
+import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
-import type { Answer, AnswerHeaders } from "../response/answer.ts";
+import type { Answer, AnswerHeaders, FileAnswer } from "../response/answer.ts";
 import { clientGone, startStream, type EventSink, type SSEResponse } from "../response/event-stream.ts";
+import { fileGoneAnswer } from "../static/file-answer.ts";
 import type { AccessLogger, RequestInfo } from "../types.ts";
 
 class NodeRequestInfo implements RequestInfo {
@@ -118,16 +119,8 @@ class NodeIncoming implements Incoming {
     }
 }
 
-export interface NodeServerOptions {
-    pipeline: Pipeline;
-    logError: ErrorLogger;
-    accessLog: AccessLogger | null;
-    /** How long close() waits for requests in flight before closing their connections. */
-    shutdownTimeout: number;
-}
-
 /** A node:http server running the pipeline, and how to stop it gracefully. */
-export class NodeServer {
+export class NodeServer implements ServerAdapter {
     readonly #server: http.Server;
     readonly #pipeline: Pipeline;
     readonly #logError: ErrorLogger;
@@ -137,7 +130,7 @@ export class NodeServer {
     #closing = false;
     #closed: Promise<void> | undefined;
 
-    constructor({ pipeline, logError, accessLog, shutdownTimeout }: NodeServerOptions) {
+    constructor({ pipeline, logError, accessLog, shutdownTimeout }: AdapterOptions) {
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
@@ -145,10 +138,9 @@ export class NodeServer {
         this.#server = http.createServer((req, res) => this.#handle(req, res));
     }
 
-    /** Resolves with the port once listening; a port in use or a bad hostname is a one-line StartupError. */
     listen(port: number, hostname: string): Promise<number> {
         return new Promise((resolve, reject) => {
-            const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, port, hostname));
+            const onError = (error: Error) => reject(listenError(error, port, hostname));
             this.#server.once("error", onError);
             this.#server.listen(port, hostname, () => {
                 this.#server.off("error", onError);
@@ -158,10 +150,6 @@ export class NodeServer {
         });
     }
 
-    /**
-     * Stops accepting connections, ends open event streams, lets requests in flight finish;
-     * after shutdownTimeout ms, closes the connections still open.
-     */
     close(): Promise<void> {
         this.#closing = true;
         this.#closed ??= new Promise<void>((resolve) => {
@@ -200,7 +188,7 @@ export class NodeServer {
                 case "stream":
                     return this.#writeStream(res, answer.status, answer.headers, answer.body);
                 case "file":
-                    return this.#writeFile(req, res, answer.headers, answer.root, answer.relativePath);
+                    return this.#writeFile(req, res, incoming, answer);
                 case "events":
                     return this.#writeEvents(res, answer.headers, answer.events);
             }
@@ -228,17 +216,22 @@ export class NodeServer {
         });
     }
 
-    // send answers conditional requests (ETag, Last-Modified → 304) and Range requests from the file itself.
-    #writeFile(req: IncomingMessage, res: ServerResponse, headers: AnswerHeaders, root: string, relativePath: string): void {
-        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        const encoded = relativePath.split(/[\\/]/).map(encodeURIComponent).join("/");
-        send(req, encoded, { root, dotfiles: "allow", index: false })
-            .on("error", (error: Error & { status?: number; headers?: Record<string, string> }) => {
-                const status = error.status ?? 500;
-                if (status === 500) this.#logError("A static file could not be sent:", error);
-                writeBytes(req, res, status, { ...headers, ...lowerCaseNames(error.headers ?? {}), "content-type": "text/plain; charset=utf-8" }, error.message);
-            })
-            .pipe(res);
+    // The pipeline has decided status and headers from one stat; the file is opened before they are sent,
+    // so a file deleted since answers 404 rather than a cut-off 200.
+    #writeFile(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: FileAnswer): void {
+        const { status, headers, start, length } = answer;
+        if (length === 0) return writeBytes(req, res, status, headers, null);
+        const stream = createReadStream(answer.path, { start, end: start + length - 1 });
+        stream.once("open", () => {
+            res.writeHead(status, headers);
+            pipeStreams(stream, res).catch(() => res.destroy());
+        });
+        stream.once("error", (error) => {
+            if (res.headersSent) return;
+            const gone = fileGoneAnswer(answer, error);
+            if (gone.status === 500) this.#logError("A static file could not be read:", error);
+            this.#write(req, res, incoming, gone);
+        });
     }
 
     #writeEvents(res: ServerResponse, headers: AnswerHeaders, events: SSEResponse): void {
@@ -302,18 +295,4 @@ function whenDrained(res: ServerResponse): Promise<void> {
  */
 function closeSoonAfter(res: ServerResponse, socket: Socket): void {
     res.once("finish", () => setTimeout(() => socket.destroy(), 2000).unref());
-}
-
-function listenError(error: NodeJS.ErrnoException, port: number, hostname: string): Error {
-    switch (error.code) {
-        case "EADDRINUSE":
-            return new StartupError(`Port ${port} is already in use on ${hostname} (option "port")`);
-        case "EACCES":
-            return new StartupError(`Not allowed to listen on port ${port} (option "port"): ports below 1024 need special rights`);
-        case "EADDRNOTAVAIL":
-        case "ENOTFOUND":
-            return new StartupError(`Cannot listen on hostname "${hostname}" (option "hostname"): no such address on this machine`);
-        default:
-            return new StartupError(`Cannot listen on ${hostname}:${port}: ${error.message}`);
-    }
 }

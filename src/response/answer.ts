@@ -12,11 +12,13 @@ export type Answer =
     | { kind: "bytes"; status: number; headers: AnswerHeaders; body: string | Uint8Array | null }
     /** A body produced over time, e.g. from a returned `Response`. */
     | { kind: "stream"; status: number; headers: AnswerHeaders; body: ReadableStream<Uint8Array> }
-    /** A file of the static folder; the adapter answers conditional and Range requests. */
-    | { kind: "file"; status: 200; headers: AnswerHeaders; root: string; relativePath: string }
+    /** `length` bytes of a file from `start` (headers, Content-Length included, already decided). */
+    | { kind: "file"; status: 200 | 206; headers: AnswerHeaders; path: string; start: number; length: number }
     /** An event stream: the adapter sends the headers, then lets the SSEResponse write. */
     | { kind: "events"; status: 200; headers: AnswerHeaders; events: SSEResponse };
 
 export function textAnswer(status: number, headers: Readonly<AnswerHeaders>, text: string): Answer {
     return { kind: "bytes", status, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: text };
 }
+
+export type FileAnswer = Extract<Answer, { kind: "file" }>;

@@ -1,25 +1,28 @@
 import module from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { register as registerTsx } from "tsx/esm/api";
+import { runtime } from "../adapters/runtime.ts";
 import { StartupError } from "../errors.ts";
 import type { Handler } from "../types.ts";
 
-let hooksReady = false;
+let hooksReady: Promise<void> | undefined;
 const imported = new Set<string>();
 
 /**
- * Lets `import()` load TypeScript with no build step. tsx (esbuild underneath) is the loader: it strips
- * types fast, caches the result, and resolves `./helper`, `./helper.js` and `./helper.ts` alike.
- * Our own hook, chained in front, makes route files ES modules and carries a reload generation to
- * everything a route imports (see module-hooks.ts).
+ * Lets `import()` load TypeScript with no build step on Node (Deno and Bun load it themselves).
+ * tsx (esbuild underneath) is the loader: it strips types fast, caches the result, and resolves
+ * `./helper`, `./helper.js` and `./helper.ts` alike. Our own hook, chained in front, makes route files
+ * ES modules and carries a reload generation to everything a route imports (see module-hooks.ts).
  */
-function enableModuleHooks(): void {
-    if (hooksReady) return;
-    if (typeof module.register !== "function") throw new StartupError("Loading route files this way needs Node.js 20.6 or later");
-    registerTsx({ onImport: (url) => url.startsWith("file:") && imported.add(fileURLToPath(url)) });
-    module.register(new URL("./module-hooks.js", import.meta.url));
-    hooksReady = true;
+function enableModuleHooks(): Promise<void> {
+    if (runtime !== "node") return Promise.resolve();
+    // Route files load in parallel: the hooks must be registered once, by whichever comes first.
+    return (hooksReady ??= (async () => {
+        if (typeof module.register !== "function") throw new StartupError("Loading route files this way needs Node.js 20.6 or later");
+        const { register: registerTsx } = await import("tsx/esm/api");
+        registerTsx({ onImport: (url) => url.startsWith("file:") && imported.add(fileURLToPath(url)) });
+        module.register(new URL("./module-hooks.js", import.meta.url));
+    })());
 }
 
 /** Every file imported since the hooks were enabled (route files, their helpers, libraries). */
@@ -32,7 +35,8 @@ export function importedFiles(): ReadonlySet<string> {
  * A `generation` above 0 loads the file and the user's files it imports afresh (watch mode).
  */
 export async function loadRouteFile(file: string, generation = 0): Promise<Handler> {
-    enableModuleHooks();
+    await enableModuleHooks();
+    if (runtime !== "node") imported.add(file);
     const url = pathToFileURL(file);
     if (generation > 0) url.searchParams.set("vshs-generation", String(generation));
     let exported: Record<string, unknown>;

@@ -2,7 +2,7 @@ import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
 export type StaticMatch =
-    | { kind: "file"; relativePath: string }
+    | { kind: "file"; path: string }
     /** A folder asked for without its trailing slash: its index.html would break relative links. */
     | { kind: "redirect"; location: string };
 
@@ -55,7 +55,7 @@ export class StaticFolder {
         if (real === null || !real.startsWith(this.root + path.sep)) return null;
         const stats = await statOrNull(real);
         if (stats === null || !stats.isFile()) return null;
-        return { kind: "file", relativePath: path.relative(this.root, real) };
+        return { kind: "file", path: real };
     }
 }
 

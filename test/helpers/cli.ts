@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { scriptCommand } from "./runtime.ts";
 import { repoRoot } from "./server.ts";
 
 export const cliPath = path.join(repoRoot, "dist/cli/main.js");
@@ -13,7 +14,7 @@ export interface CliRun {
 /** Runs `vshs args…` to completion (killed after 20 s: a command that should end but serves is a failure). */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, timeout: 20_000 });
+        const child = spawn(...scriptCommand(cliPath, args), { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, timeout: 20_000 });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -36,7 +37,7 @@ export interface RunningCli {
 
 /** Starts `vshs args…` and resolves once its banner names the URL it serves. */
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningCli> {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env } });
+    const child = spawn(...scriptCommand(cliPath, args), { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env } });
     let stdout = "";
     let stderr = "";
     const waiters = new Set<() => void>();

@@ -1,0 +1,74 @@
+/**
+ * The Bun adapter: `Bun.serve`, Bun's own HTTP server (not its node:http compatibility layer).
+ */
+import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
+import { WebResponder } from "./web.ts";
+
+/** The part of Bun's API this adapter uses (the project is type-checked without Bun's types). */
+interface BunServer {
+    port: number;
+    stop(closeActiveConnections?: boolean): Promise<void>;
+    requestIP(request: Request): { address: string } | null;
+    timeout(request: Request, seconds: number): void;
+}
+interface BunServeOptions {
+    port: number;
+    hostname: string;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
+    error(error: unknown): Response;
+}
+interface BunFile extends Blob {
+    exists(): Promise<boolean>;
+}
+declare const Bun: { serve(options: BunServeOptions): BunServer; file(path: string): BunFile };
+
+export class BunHTTPServer implements ServerAdapter {
+    readonly #responder: WebResponder;
+    readonly #options: AdapterOptions;
+    #server: BunServer | undefined;
+    #closed: Promise<void> | undefined;
+
+    constructor(options: AdapterOptions) {
+        this.#options = options;
+        // Bun closes a connection quiet for 10 s, which would cut an event stream between two events.
+        this.#responder = new WebResponder({ ...options, onEventStream: (request) => this.#server?.timeout(request, 0), fileBody });
+    }
+
+    async listen(port: number, hostname: string): Promise<number> {
+        try {
+            this.#server = Bun.serve({
+                port,
+                hostname,
+                fetch: (request, server) => this.#responder.respond(request, server.requestIP(request)?.address ?? ""),
+                error: (error) => {
+                    this.#options.logError("Could not send the answer:", error);
+                    return new Response("Internal Server Error", { status: 500 });
+                },
+            });
+        } catch (error) {
+            throw listenError(error, port, hostname);
+        }
+        return this.#server.port;
+    }
+
+    close(): Promise<void> {
+        this.#closed ??= new Promise<void>((resolve) => {
+            const server = this.#server;
+            if (server === undefined) return resolve();
+            const forceClose = setTimeout(() => void server.stop(true), this.#options.shutdownTimeout);
+            this.#responder.closeStreams();
+            void server.stop(false).finally(() => {
+                clearTimeout(forceClose);
+                resolve();
+            });
+        });
+        return this.#closed;
+    }
+}
+
+/** A slice of a Bun.file: Bun sends it with its Content-Length (a stream body would go chunked). */
+async function fileBody(path: string, start: number, length: number): Promise<Blob> {
+    const file = Bun.file(path);
+    if (!(await file.exists())) throw Object.assign(new Error(`${path} is gone`), { code: "ENOENT" });
+    return file.slice(start, start + length);
+}

@@ -1,0 +1,69 @@
+/**
+ * The Deno adapter: `Deno.serve`, Deno's own HTTP server (not its node:http compatibility layer).
+ */
+import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
+import { WebResponder } from "./web.ts";
+
+/** The part of Deno's API this adapter uses (the project is type-checked without Deno's types). */
+interface DenoServer {
+    addr: { port: number };
+    shutdown(): Promise<void>;
+}
+interface DenoServeOptions {
+    port: number;
+    hostname: string;
+    signal: AbortSignal;
+    onListen(): void;
+    onError(error: unknown): Response;
+}
+type DenoHandler = (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>;
+declare const Deno: { serve(options: DenoServeOptions, handler: DenoHandler): DenoServer };
+
+export class DenoHTTPServer implements ServerAdapter {
+    readonly #responder: WebResponder;
+    readonly #options: AdapterOptions;
+    /** Aborting it closes every connection at once: Deno's shutdown() alone waits for them all. */
+    readonly #forceClose = new AbortController();
+    #server: DenoServer | undefined;
+    #closed: Promise<void> | undefined;
+
+    constructor(options: AdapterOptions) {
+        this.#options = options;
+        this.#responder = new WebResponder(options);
+    }
+
+    async listen(port: number, hostname: string): Promise<number> {
+        try {
+            this.#server = Deno.serve(
+                {
+                    port,
+                    hostname,
+                    signal: this.#forceClose.signal,
+                    onListen: () => {},
+                    onError: (error) => {
+                        this.#options.logError("Could not send the answer:", error);
+                        return new Response("Internal Server Error", { status: 500 });
+                    },
+                },
+                (request, info) => this.#responder.respond(request, info.remoteAddr.hostname),
+            );
+        } catch (error) {
+            throw listenError(error, port, hostname);
+        }
+        return this.#server.addr.port;
+    }
+
+    close(): Promise<void> {
+        this.#closed ??= new Promise<void>((resolve) => {
+            const server = this.#server;
+            if (server === undefined) return resolve();
+            const forceClose = setTimeout(() => this.#forceClose.abort(), this.#options.shutdownTimeout);
+            this.#responder.closeStreams();
+            void server.shutdown().finally(() => {
+                clearTimeout(forceClose);
+                resolve();
+            });
+        });
+        return this.#closed;
+    }
+}

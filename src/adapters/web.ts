@@ -1,0 +1,287 @@
+/**
+ * What the Deno and Bun adapters share: both hand over a fetch-style `Request` and take a `Response`.
+ * This file turns the one into an `Incoming` for the pipeline and the pipeline's `Answer` into the other.
+ */
+import { open } from "node:fs/promises";
+import { Readable } from "node:stream";
+import type { ErrorLogger, Pipeline } from "../pipeline.ts";
+import type { Incoming } from "../request/incoming.ts";
+import type { Answer, AnswerHeaders, FileAnswer } from "../response/answer.ts";
+import { clientGone, startStream, type EventSink, type SSEResponse } from "../response/event-stream.ts";
+import { fileGoneAnswer } from "../static/file-answer.ts";
+import type { AccessLogger, RequestInfo } from "../types.ts";
+
+class WebRequestInfo implements RequestInfo {
+    readonly ip: string;
+    readonly #request: Request;
+    readonly #exchange: Exchange;
+
+    constructor(request: Request, ip: string, exchange: Exchange) {
+        this.#request = request;
+        this.ip = ip;
+        this.#exchange = exchange;
+    }
+
+    get method(): string {
+        return this.#request.method;
+    }
+
+    get headers(): Headers {
+        return this.#request.headers;
+    }
+
+    get signal(): AbortSignal {
+        return this.#exchange.clientGone;
+    }
+}
+
+/**
+ * One request and its answer's progress. The runtimes' `request.signal` also aborts after an answer
+ * sent in full (Deno does so by design), so it means "the client left" only while the answer is unfinished.
+ */
+class Exchange {
+    readonly #request: Request;
+    #controller: AbortController | undefined;
+    #finished = false;
+
+    constructor(request: Request) {
+        this.#request = request;
+    }
+
+    // Listened to on first use only: Deno prints a notice the first time request.signal is read.
+    get clientGone(): AbortSignal {
+        if (this.#controller === undefined) {
+            const controller = (this.#controller = new AbortController());
+            const signal = this.#request.signal;
+            const abort = () => this.#finished || controller.abort();
+            if (signal.aborted) abort();
+            else signal.addEventListener("abort", abort, { once: true });
+        }
+        return this.#controller.signal;
+    }
+
+    /** The answer is complete: from now on, the connection closing is not the client leaving. */
+    finish(): void {
+        this.#finished = true;
+    }
+
+    /** The client left before the answer was complete (a streamed body noticed it first). */
+    leave(): void {
+        if (this.#finished) return;
+        this.#controller?.abort();
+        this.#finished = true;
+    }
+}
+
+class WebIncoming implements Incoming {
+    readonly info: WebRequestInfo;
+    readonly exchange: Exchange;
+    readonly #request: Request;
+    #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+    constructor(request: Request, ip: string) {
+        this.#request = request;
+        this.exchange = new Exchange(request);
+        this.info = new WebRequestInfo(request, ip, this.exchange);
+    }
+
+    get method(): string {
+        return this.#request.method;
+    }
+
+    get target(): string {
+        return targetOf(this.#request.url);
+    }
+
+    header(name: string): string | undefined {
+        return this.#request.headers.get(name) ?? undefined;
+    }
+
+    async readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+        const body = this.#request.body;
+        if (body === null) return;
+        const reader = (this.#reader = body.getReader());
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            onChunk(value);
+        }
+    }
+
+    discardBody(): void {
+        const stop = this.#reader ? this.#reader.cancel() : this.#request.body?.cancel();
+        stop?.catch(() => {});
+    }
+}
+
+export type FileBody = Blob | ReadableStream<Uint8Array>;
+
+export interface WebResponderOptions {
+    pipeline: Pipeline;
+    logError: ErrorLogger;
+    accessLog: AccessLogger | null;
+    /** Called when an event stream starts, e.g. to lift the runtime's idle timeout for that request. */
+    onEventStream?: (request: Request) => void;
+    /** `length` bytes of a file from `start`, as a Response body; rejects (ENOENT) if the file is gone. */
+    fileBody?: (path: string, start: number, length: number) => Promise<FileBody>;
+}
+
+/** Answers fetch-style requests through the pipeline; used by the Deno and Bun adapters. */
+export class WebResponder {
+    readonly #pipeline: Pipeline;
+    readonly #logError: ErrorLogger;
+    readonly #accessLog: AccessLogger | null;
+    readonly #onEventStream: ((request: Request) => void) | undefined;
+    readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
+    readonly #openStreams = new Set<SSEResponse>();
+
+    constructor({ pipeline, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
+        this.#pipeline = pipeline;
+        this.#logError = logError;
+        this.#accessLog = accessLog;
+        this.#onEventStream = onEventStream;
+        this.#fileBody = fileBody;
+    }
+
+    respond(request: Request, ip: string): Response | Promise<Response> {
+        const started = this.#accessLog ? performance.now() : 0;
+        const incoming = new WebIncoming(request, ip);
+        const answer = this.#pipeline.handle(incoming);
+        const response =
+            answer instanceof Promise
+                ? answer.then(
+                      (ready) => this.#toResponse(request, incoming, ready),
+                      (error: unknown) => this.#failure(error),
+                  )
+                : this.#toResponse(request, incoming, answer);
+        if (this.#accessLog === null) return response;
+        return Promise.resolve(response).then((done) => (this.#log(request, done.status, started), done));
+    }
+
+    /** Ends the open event streams (shutdown). */
+    closeStreams(): void {
+        for (const stream of this.#openStreams) stream.close();
+    }
+
+    #toResponse(request: Request, incoming: WebIncoming, answer: Answer): Response | Promise<Response> {
+        try {
+            switch (answer.kind) {
+                case "bytes":
+                    incoming.exchange.finish();
+                    return new Response(nullBodyStatus(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.headers) });
+                case "stream":
+                    return new Response(followEnd(answer.body, incoming.exchange), { status: answer.status, headers: toHeaders(answer.headers) });
+                case "file":
+                    return this.#fileResponse(request, incoming, answer);
+                case "events":
+                    this.#onEventStream?.(request);
+                    return new Response(this.#eventBody(answer.events, incoming.exchange), { status: 200, headers: toHeaders(answer.headers) });
+            }
+        } catch (error) {
+            return this.#failure(error);
+        }
+    }
+
+    // Opened before answering, so that a file deleted since the pipeline's stat answers 404, not a cut-off 200.
+    async #fileResponse(request: Request, incoming: WebIncoming, answer: FileAnswer): Promise<Response> {
+        const { status, headers, start, length } = answer;
+        if (length === 0) return this.#toResponse(request, incoming, { kind: "bytes", status, headers, body: null });
+        let body: FileBody;
+        try {
+            body = await this.#fileBody(answer.path, start, length);
+        } catch (error) {
+            const gone = fileGoneAnswer(answer, error);
+            if (gone.status === 500) this.#logError("A static file could not be read:", error);
+            return this.#toResponse(request, incoming, gone);
+        }
+        incoming.exchange.finish();
+        return new Response(body, { status, headers: toHeaders(headers) });
+    }
+
+    /** The event stream's body: the SSEResponse writes into it, and learns when the client leaves. */
+    #eventBody(events: SSEResponse, exchange: Exchange): ReadableStream<Uint8Array> {
+        const encoder = new TextEncoder();
+        let drained: (() => void) | undefined;
+        const whenPulled = () => {
+            drained?.();
+            drained = undefined;
+        };
+        const gone = () => {
+            if (!this.#openStreams.delete(events)) return;
+            exchange.leave();
+            whenPulled();
+            events[clientGone]();
+        };
+        this.#openStreams.add(events);
+        return new ReadableStream<Uint8Array>(
+            {
+                start: (controller) => {
+                    const sink: EventSink = {
+                        write: (text) => {
+                            if (!this.#openStreams.has(events)) return false;
+                            controller.enqueue(encoder.encode(text));
+                            return (controller.desiredSize ?? 0) > 0;
+                        },
+                        drained: () => (this.#openStreams.has(events) ? new Promise<void>((resolve) => (drained = resolve)) : Promise.resolve()),
+                        end: () => {
+                            if (!this.#openStreams.delete(events)) return;
+                            exchange.finish();
+                            whenPulled();
+                            controller.close();
+                        },
+                    };
+                    events[startStream](sink, this.#logError);
+                },
+                pull: whenPulled,
+                cancel: gone,
+            },
+            new ByteLengthQueuingStrategy({ highWaterMark: 16 * 1024 }),
+        );
+    }
+
+    #failure(error: unknown): Response {
+        this.#logError("Could not send the answer:", error);
+        return new Response(`Could not send the answer: ${error instanceof Error ? error.message : String(error)}`, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+
+    #log(request: Request, status: number, started: number): void {
+        const target = targetOf(request.url);
+        const query = target.indexOf("?");
+        this.#accessLog?.({ time: new Date(), method: request.method, path: query === -1 ? target : target.slice(0, query), status, durationMs: performance.now() - started });
+    }
+}
+
+async function fileStream(path: string, start: number, length: number): Promise<ReadableStream<Uint8Array>> {
+    const file = await open(path);
+    return Readable.toWeb(file.createReadStream({ start, end: start + length - 1 })) as ReadableStream<Uint8Array>;
+}
+
+/** The runtime gives an absolute URL; the pipeline wants the target as a client sends it. */
+function targetOf(url: string): string {
+    return url.slice(url.indexOf("/", url.indexOf("//") + 2));
+}
+
+/** A body that marks the exchange finished once it has been read to the end. */
+function followEnd(body: ReadableStream<Uint8Array>, exchange: Exchange): ReadableStream<Uint8Array> {
+    return body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+            flush: () => exchange.finish(),
+        }),
+    );
+}
+
+/** Statuses whose Response must have no body (the Fetch standard throws otherwise). */
+function nullBodyStatus(status: number): boolean {
+    return status === 204 || status === 205 || status === 304;
+}
+
+function toHeaders(headers: AnswerHeaders): Headers | Record<string, string> {
+    let plain = true;
+    for (const name in headers) if (typeof headers[name] !== "string") plain = false;
+    if (plain) return headers as Record<string, string>;
+    const built = new Headers();
+    for (const [name, value] of Object.entries(headers)) {
+        for (const each of Array.isArray(value) ? value : [value]) built.append(name, each);
+    }
+    return built;
+}
