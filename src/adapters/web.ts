@@ -256,8 +256,12 @@ async function fileStream(path: string, start: number, length: number): Promise<
     return Readable.toWeb(file.createReadStream({ start, end: start + length - 1 })) as ReadableStream<Uint8Array>;
 }
 
-/** The runtime gives an absolute URL; the pipeline wants the target as a client sends it. */
+/**
+ * The runtime gives an absolute URL; the pipeline wants the target as a client sends it. Deno passes a
+ * target like `ftp://x/y` through as it is: left whole, the pipeline refuses it (400) as on Node.
+ */
 function targetOf(url: string): string {
+    if (!url.startsWith("http://") && !url.startsWith("https://")) return url;
     return url.slice(url.indexOf("/", url.indexOf("//") + 2));
 }
 

@@ -74,6 +74,9 @@ export class SSEResponse {
     [startStream](sink: EventSink, log: Logger): void {
         this.#sink = sink;
         this.#log = log;
+        // A comment, which EventSource ignores, so that the headers leave at once: Bun and some proxies
+        // hold them back until the body's first bytes, and a quiet stream would look like a hung request.
+        sink.write(":ok\n\n");
         Promise.resolve()
             .then(() => this.#callback(this))
             .catch((error: unknown) => {

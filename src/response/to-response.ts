@@ -22,9 +22,33 @@ function bytes(status: number, base: Readonly<AnswerHeaders>, contentType: strin
 }
 
 function toJSON(value: unknown): string {
-    const json = JSON.stringify(value, null, 4);
+    let json: string | undefined;
+    try {
+        json = JSON.stringify(value, null, 4);
+    } catch (error) {
+        // In our words: each engine words this error its own way.
+        throw new TypeError(`The handler returned a value JSON cannot express: ${whatJSONRefuses(value) ?? (error as Error).message}`);
+    }
     if (json === undefined) throw new TypeError(`The handler returned a ${typeof value}, which cannot be sent as a response`);
     return json;
+}
+
+/** Why JSON.stringify threw: a BigInt somewhere, or an object that contains itself. */
+function whatJSONRefuses(value: unknown): string | undefined {
+    const open: unknown[] = [];
+    const visit = (each: unknown): string | undefined => {
+        if (typeof each === "bigint") return "it contains a BigInt";
+        if (typeof each !== "object" || each === null || typeof (each as { toJSON?: unknown }).toJSON === "function") return undefined;
+        if (open.includes(each)) return "it contains itself (a circular reference)";
+        open.push(each);
+        for (const child of Object.values(each)) {
+            const found = visit(child);
+            if (found) return found;
+        }
+        open.pop();
+        return undefined;
+    };
+    return visit(value);
 }
 
 function fromBlob(blob: Blob, status: number, base: Readonly<AnswerHeaders>): Answer {

@@ -47,6 +47,7 @@ const server = await serve({
                 self.signal.addEventListener("abort", () => seen.signalAborted++);
                 await self.send("hello");
             }),
+        "/quiet/GET": () => new SSEResponse(() => {}),
         "/framing/GET": () =>
             new SSEResponse(async (self) => {
                 await self.send("text", undefined);
@@ -101,11 +102,21 @@ describe("Server-Sent Events", () => {
         assert.equal(response.headers["content-encoding"], undefined);
     });
 
+    it("is open at once, before any event: the headers and a comment line leave straight away", async () => {
+        const controller = new AbortController();
+        const response = await server.fetch("/quiet", { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(2000)]) });
+        assert.equal(response.status, 200);
+        const first = await response.body!.getReader().read();
+        assert.equal(new TextDecoder().decode(first.value), ":ok\n\n");
+        controller.abort();
+    });
+
     it("frames each send as `event:` and `data:` lines, data as compact JSON", async () => {
         const response = await server.fetch("/framing");
         assert.equal(
             await response.text(),
-            'data: "text"\n\n' +
+            ":ok\n\n" +
+                'data: "text"\n\n' +
                 'data: {"a":"multi\\nline"}\n\n' +
                 "event: list\ndata: [1,2]\n\n" +
                 "event: nothing\ndata: null\n\n" +
@@ -169,14 +180,14 @@ describe("Server-Sent Events", () => {
             const response = await server.fetch("/throws");
             return await response.text();
         });
-        assert.equal(result, 'data: "first"\n\n');
+        assert.equal(result, ':ok\n\ndata: "first"\n\n');
         assert.match(logged, /event stream callback threw[\s\S]*callback failed/);
         assert.equal(await (await server.fetch("/hello")).text(), "still serving");
     });
 
     it("lets the server end a stream with self.close(), calling onConnectionClosed", async () => {
         const response = await server.fetch("/server-closes");
-        assert.equal(await response.text(), "data: 1\n\ndata: 2\n\n");
+        assert.equal(await response.text(), ":ok\n\ndata: 1\n\ndata: 2\n\n");
         await until(() => seen.serverClosed === 1);
     });
 
