@@ -1,4 +1,6 @@
-// The package as a user gets it: `npm pack`, installed into an empty folder, then `npx vshs` and `vshs init`.
+// The package as a user gets it: `npm pack`, installed into an empty folder, then `npx vshs`, `bunx --bun vshs`,
+// `deno run -A npm:vshs`, a script calling startHTTPServer on each runtime, and `vshs init`. (Run on Node
+// only: the Deno and Bun commands are started from here, with the binaries of their npm packages.)
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -6,15 +8,26 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { runtime } from "./helpers/runtime.ts";
 import { repoRoot } from "./helpers/server.ts";
 
 const run = promisify(execFile);
-// Commands run here as a user would run them, not as children of this test run.
+// Commands run here as a user would run them, not as children of this test run; `deno` and `bun` are
+// found where `npm install` put them.
 const { NODE_TEST_CONTEXT: _, ...userEnv } = process.env;
+userEnv["PATH"] = `${path.join(repoRoot, "node_modules/.bin")}${path.delimiter}${userEnv["PATH"] ?? ""}`;
 const folder = await mkdtemp(path.join(tmpdir(), "vshs-package-"));
 const children: import("node:child_process").ChildProcess[] = [];
 // npm and npx start the server as a grandchild: each command runs in its own process group, killed whole.
-after(() => children.forEach((child) => process.kill(-child.pid!, "SIGKILL")));
+after(() => {
+    for (const child of children) {
+        try {
+            process.kill(-child.pid!, "SIGKILL");
+        } catch {
+            // that group has already ended
+        }
+    }
+});
 
 // dist/ was built by `npm test`'s pretest step; packing it as is keeps this test quick.
 const { stdout: packed } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", folder], { cwd: repoRoot });
@@ -42,7 +55,11 @@ function serveIn(cwd: string, command: string, args: string[]): Promise<string> 
     });
 }
 
-describe("the npm package", () => {
+const runtimeRoute = 'export default () => ("Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node");\n';
+// No top-level await: the project's package.json does not say "type": "module", so tsx reads it as CommonJS.
+const startScript = 'import { startHTTPServer } from "vshs";\nstartHTTPServer({ port: 0, hostname: "127.0.0.1" }).then((server) => console.log(`serving ${server.url}`));\n';
+
+describe("the npm package", { skip: runtime !== "node" && "the Node run starts every runtime's commands" }, () => {
     it("holds compiled JavaScript and types, no TypeScript source or tests", () => {
         const paths = files.map((file) => file.path);
         for (const expected of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/testing/index.js", "dist/testing/index.d.ts", "package.json", "README.md"]) {
@@ -60,6 +77,33 @@ describe("the npm package", () => {
         const url = await serveIn(project, "npx", ["vshs"]);
         assert.deepEqual(await (await fetch(`${url}/hello?name=npm`)).json(), { hello: "npm" });
     });
+
+    for (const [command, args, runtimeName] of [
+        ["bunx", ["--bun", "vshs"], "bun"],
+        ["deno", ["run", "-A", "npm:vshs"], "deno"],
+    ] as const) {
+        it(`\`${command} ${args.join(" ")}\` serves routes/ on ${runtimeName === "bun" ? "Bun" : "Deno"}'s own server`, async () => {
+            await mkdir(path.join(project, "routes/runtime"), { recursive: true });
+            await writeFile(path.join(project, "routes/runtime/GET.ts"), runtimeRoute);
+            const url = await serveIn(project, command, [...args]);
+            assert.equal(await (await fetch(`${url}/runtime`)).text(), runtimeName);
+            assert.deepEqual(await (await fetch(`${url}/hello?name=${runtimeName}`)).json(), { hello: runtimeName });
+        });
+    }
+
+    for (const [runtimeName, command, args] of [
+        ["node", "npx", ["tsx", "server.ts"]],
+        ["deno", "deno", ["run", "-A", "server.ts"]],
+        ["bun", "bun", ["server.ts"]],
+    ] as const) {
+        it(`starts from a script calling startHTTPServer on ${runtimeName}: ${command} ${args.join(" ")}`, async () => {
+            await writeFile(path.join(project, "server.ts"), startScript);
+            await mkdir(path.join(project, "routes/runtime"), { recursive: true });
+            await writeFile(path.join(project, "routes/runtime/GET.ts"), runtimeRoute);
+            const url = await serveIn(project, command, [...args]);
+            assert.equal(await (await fetch(`${url}/runtime`)).text(), runtimeName);
+        });
+    }
 
     it("gives an editor the types of the public API", async () => {
         await writeFile(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false, types: [] }, include: ["routes", "check.ts"] }));

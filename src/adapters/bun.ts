@@ -1,6 +1,7 @@
 /**
  * The Bun adapter: `Bun.serve`, Bun's own HTTP server (not its node:http compatibility layer).
  */
+import cluster from "node:cluster";
 import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
 import { WebResponder } from "./web.ts";
 
@@ -14,6 +15,8 @@ interface BunServer {
 interface BunServeOptions {
     port: number;
     hostname: string;
+    /** SO_REUSEPORT: several processes listen on the port and the kernel spreads connections among them. */
+    reusePort: boolean;
     fetch(request: Request, server: BunServer): Response | Promise<Response>;
     error(error: unknown): Response;
 }
@@ -39,6 +42,7 @@ export class BunHTTPServer implements ServerAdapter {
             this.#server = Bun.serve({
                 port,
                 hostname,
+                reusePort: cluster.isWorker, // the other --workers listen on the same port
                 fetch: (request, server) => this.#responder.respond(request, server.requestIP(request)?.address ?? ""),
                 error: (error) => {
                     this.#options.logError("Could not send the answer:", error);
@@ -55,12 +59,16 @@ export class BunHTTPServer implements ServerAdapter {
         this.#closed ??= new Promise<void>((resolve) => {
             const server = this.#server;
             if (server === undefined) return resolve();
-            const forceClose = setTimeout(() => void server.stop(true), this.#options.shutdownTimeout);
+            const forceClose = setTimeout(() => {
+                this.#responder.cutOff();
+                void server.stop(true);
+            }, this.#options.shutdownTimeout);
             this.#responder.closeStreams();
-            void server.stop(false).finally(() => {
+            const done = () => {
                 clearTimeout(forceClose);
                 resolve();
-            });
+            };
+            server.stop(false).then(done, done); // closing connections by force makes it reject
         });
         return this.#closed;
     }

@@ -1,6 +1,7 @@
 /**
  * The Deno adapter: `Deno.serve`, Deno's own HTTP server (not its node:http compatibility layer).
  */
+import cluster from "node:cluster";
 import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
 import { WebResponder } from "./web.ts";
 
@@ -12,7 +13,8 @@ interface DenoServer {
 interface DenoServeOptions {
     port: number;
     hostname: string;
-    signal: AbortSignal;
+    /** SO_REUSEPORT: several processes listen on the port and the kernel spreads connections among them. */
+    reusePort: boolean;
     onListen(): void;
     onError(error: unknown): Response;
 }
@@ -22,8 +24,6 @@ declare const Deno: { serve(options: DenoServeOptions, handler: DenoHandler): De
 export class DenoHTTPServer implements ServerAdapter {
     readonly #responder: WebResponder;
     readonly #options: AdapterOptions;
-    /** Aborting it closes every connection at once: Deno's shutdown() alone waits for them all. */
-    readonly #forceClose = new AbortController();
     #server: DenoServer | undefined;
     #closed: Promise<void> | undefined;
 
@@ -38,7 +38,7 @@ export class DenoHTTPServer implements ServerAdapter {
                 {
                     port,
                     hostname,
-                    signal: this.#forceClose.signal,
+                    reusePort: cluster.isWorker, // the other --workers listen on the same port
                     onListen: () => {},
                     onError: (error) => {
                         this.#options.logError("Could not send the answer:", error);
@@ -57,12 +57,15 @@ export class DenoHTTPServer implements ServerAdapter {
         this.#closed ??= new Promise<void>((resolve) => {
             const server = this.#server;
             if (server === undefined) return resolve();
-            const forceClose = setTimeout(() => this.#forceClose.abort(), this.#options.shutdownTimeout);
+            // Deno's shutdown() waits for every request; past the deadline, those left are answered 503 or cut.
+            // (Aborting Deno.serve's signal during shutdown() throws inside Deno, BadResource, in 2.9.)
+            const forceClose = setTimeout(() => this.#responder.cutOff(), this.#options.shutdownTimeout);
             this.#responder.closeStreams();
-            void server.shutdown().finally(() => {
+            const done = () => {
                 clearTimeout(forceClose);
                 resolve();
-            });
+            };
+            server.shutdown().then(done, done);
         });
         return this.#closed;
     }

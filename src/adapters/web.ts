@@ -134,6 +134,7 @@ export class WebResponder {
     readonly #onEventStream: ((request: Request) => void) | undefined;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #openStreams = new Set<SSEResponse>();
+    readonly #cutOffs = new Set<() => void>();
 
     constructor({ pipeline, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
         this.#pipeline = pipeline;
@@ -149,9 +150,11 @@ export class WebResponder {
         const answer = this.#pipeline.handle(incoming);
         const response =
             answer instanceof Promise
-                ? answer.then(
-                      (ready) => this.#toResponse(request, incoming, ready),
-                      (error: unknown) => this.#failure(error),
+                ? this.#unlessCutOff(
+                      answer.then(
+                          (ready) => this.#toResponse(request, incoming, ready),
+                          (error: unknown) => this.#failure(error),
+                      ),
                   )
                 : this.#toResponse(request, incoming, answer);
         if (this.#accessLog === null) return response;
@@ -163,6 +166,43 @@ export class WebResponder {
         for (const stream of this.#openStreams) stream.close();
     }
 
+    /**
+     * Shutdown's deadline has passed: requests still waiting for their handler get a 503 and bodies still
+     * streaming are cut, so that the runtime's graceful shutdown can finish.
+     */
+    cutOff(): void {
+        for (const cut of this.#cutOffs) cut();
+        this.#cutOffs.clear();
+    }
+
+    #unlessCutOff(response: Promise<Response>): Promise<Response> {
+        return new Promise((resolve) => {
+            const cut = () => resolve(new Response("The server is shutting down", { status: 503, headers: { "content-type": "text/plain; charset=utf-8", connection: "close" } }));
+            this.#cutOffs.add(cut);
+            void response.then((ready) => {
+                this.#cutOffs.delete(cut);
+                resolve(ready);
+            });
+        });
+    }
+
+    /** A body that marks the exchange finished once read to the end, and that cutOff() can cut. */
+    #followEnd(body: ReadableStream<Uint8Array>, exchange: Exchange): ReadableStream<Uint8Array> {
+        let cut: (() => void) | undefined;
+        return body.pipeThrough(
+            new TransformStream<Uint8Array, Uint8Array>({
+                start: (controller) => {
+                    cut = () => controller.error(new Error("The server is shutting down"));
+                    this.#cutOffs.add(cut);
+                },
+                flush: () => {
+                    this.#cutOffs.delete(cut!);
+                    exchange.finish();
+                },
+            }),
+        );
+    }
+
     #toResponse(request: Request, incoming: WebIncoming, answer: Answer): Response | Promise<Response> {
         try {
             switch (answer.kind) {
@@ -170,7 +210,7 @@ export class WebResponder {
                     incoming.exchange.finish();
                     return new Response(nullBodyStatus(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.headers) });
                 case "stream":
-                    return new Response(followEnd(answer.body, incoming.exchange), { status: answer.status, headers: toHeaders(answer.headers) });
+                    return new Response(this.#followEnd(answer.body, incoming.exchange), { status: answer.status, headers: toHeaders(answer.headers) });
                 case "file":
                     return this.#fileResponse(request, incoming, answer);
                 case "events":
@@ -263,15 +303,6 @@ async function fileStream(path: string, start: number, length: number): Promise<
 function targetOf(url: string): string {
     if (!url.startsWith("http://") && !url.startsWith("https://")) return url;
     return url.slice(url.indexOf("/", url.indexOf("//") + 2));
-}
-
-/** A body that marks the exchange finished once it has been read to the end. */
-function followEnd(body: ReadableStream<Uint8Array>, exchange: Exchange): ReadableStream<Uint8Array> {
-    return body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-            flush: () => exchange.finish(),
-        }),
-    );
 }
 
 /** Statuses whose Response must have no body (the Fetch standard throws otherwise). */

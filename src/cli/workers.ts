@@ -1,6 +1,8 @@
 import cluster, { type Worker } from "node:cluster";
+import { createServer, type AddressInfo } from "node:net";
+import { runtime } from "../adapters/runtime.ts";
 import { startHTTPServer } from "../server.ts";
-import type { RouteInfo } from "../types.ts";
+import type { RouteInfo, ServerHandle } from "../types.ts";
 import { banner } from "./banner.ts";
 import { serverOptions, type ServeOptions } from "./options.ts";
 import { stopOnSignals } from "./shutdown.ts";
@@ -8,6 +10,9 @@ import { stopOnSignals } from "./shutdown.ts";
 type WorkerMessage = { vshs: "listening"; url: string; routes: RouteInfo[] } | { vshs: "failed"; message: string };
 
 const respawnWindowMs = 10_000;
+const workerPortVariable = "VSHS_WORKER_PORT";
+/** Deno ends a process that uses an unstable API without its flag with this code. */
+const denoUnstableExitCode = 70;
 const maxRespawnsInWindow = 5;
 
 /**
@@ -15,14 +20,17 @@ const maxRespawnsInWindow = 5;
  * the banner once all listen, replaces a worker that dies, and on a signal asks every worker to stop
  * gracefully. It loads no route itself.
  */
-export function runPrimary(options: ServeOptions, version: string, cwd: string): void {
+export async function runPrimary(options: ServeOptions, version: string, cwd: string): Promise<void> {
+    // Node's cluster shares one listening socket, port 0 included. Deno and Bun workers each listen
+    // with SO_REUSEPORT instead, so they need the same port number: a free one is chosen here.
+    const sharedPort = runtime !== "node" && options.port === 0 ? await freePort(options.host) : undefined;
     const listened = new WeakSet<Worker>();
     const respawns: number[] = [];
     let stopping = false;
     let announced = false;
 
     const fork = () => {
-        const worker = cluster.fork();
+        const worker = cluster.fork(sharedPort === undefined ? {} : { [workerPortVariable]: String(sharedPort) });
         worker.on("message", (message: WorkerMessage) => {
             if (message?.vshs === "failed") failAll(message.message);
             if (message?.vshs !== "listening") return;
@@ -48,6 +56,9 @@ export function runPrimary(options: ServeOptions, version: string, cwd: string):
             if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
             return;
         }
+        if (!listened.has(worker) && runtime === "deno" && code === denoUnstableExitCode) {
+            return failAll("--workers on Deno needs Deno's --unstable-net flag (its port sharing is not stable yet): deno run -A --unstable-net npm:vshs --workers N");
+        }
         if (!listened.has(worker)) return failAll(`worker ${worker.process.pid} stopped before listening (${signal ?? `exit code ${code}`})`);
         const now = Date.now();
         respawns.push(now);
@@ -72,12 +83,17 @@ export function runPrimary(options: ServeOptions, version: string, cwd: string):
 
 /** A cluster worker: serves, tells the primary, and stops gracefully when asked or signalled. */
 export async function runWorker(options: ServeOptions): Promise<void> {
-    let server;
+    let server: ServerHandle;
     try {
-        server = await startHTTPServer(serverOptions(options));
+        const port = process.env[workerPortVariable];
+        server = await startHTTPServer(serverOptions(port === undefined ? options : { ...options, port: Number(port) }));
     } catch (error) {
-        process.send?.({ vshs: "failed", message: (error as Error).message } satisfies WorkerMessage);
-        process.exit(1);
+        // Exit once the message is on its way (Deno's IPC drops a message sent just before exiting).
+        const exit = () => process.exit(1);
+        if (process.send === undefined) exit();
+        process.send?.({ vshs: "failed", message: (error as Error).message } satisfies WorkerMessage, undefined, {}, exit);
+        setTimeout(exit, 1000);
+        return;
     }
     const stop = () => server.close();
     stopOnSignals(stop, () => {});
@@ -85,4 +101,14 @@ export async function runWorker(options: ServeOptions): Promise<void> {
         if (message?.vshs === "stop") void stop().then(() => process.exit(0));
     });
     process.send?.({ vshs: "listening", url: server.url, routes: server.routes } satisfies WorkerMessage);
+}
+
+function freePort(host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const probe = createServer().once("error", reject);
+        probe.listen(0, host, () => {
+            const { port } = probe.address() as AddressInfo;
+            probe.close(() => resolve(port));
+        });
+    });
 }

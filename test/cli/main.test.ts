@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startHTTPServer } from "vshs";
+import { runtime } from "../helpers/runtime.ts";
 import { runCli, startCli, type RunningCli } from "../helpers/cli.ts";
 import { fixturesDir, repoRoot } from "../helpers/server.ts";
 
@@ -150,7 +151,7 @@ describe("vshs stopping", () => {
         await new Promise((resolve) => stream.on("response", resolve));
         const slow = fetch(`${cli.url}/slow?ms=700`).then((response) => response.text());
         await sleep(100);
-        cli.child.kill("SIGTERM");
+        cli.signal("SIGTERM");
         assert.equal(await slow, "slept 700 ms");
         assert.equal(await cli.exited, 0);
         assert.match(cli.stdout(), /stream closed: onConnectionClosed ran/);
@@ -162,9 +163,9 @@ describe("vshs stopping", () => {
         const slow = fetch(`${cli.url}/slow?ms=5000`).catch(() => "cut");
         await sleep(100);
         const started = Date.now();
-        cli.child.kill("SIGINT");
+        cli.signal("SIGINT");
         await sleep(100);
-        cli.child.kill("SIGINT");
+        cli.signal("SIGINT");
         assert.equal(await cli.exited, 130);
         assert.ok(Date.now() - started < 2000);
         assert.equal(await slow, "cut");
@@ -172,10 +173,11 @@ describe("vshs stopping", () => {
 
     it("closes requests still running after --shutdown-timeout", async () => {
         const cli = await start([routes, "--port", "0", "--shutdown-timeout", "300"]);
-        const slow = fetch(`${cli.url}/slow?ms=5000`).then(() => "finished", () => "cut");
+        // Deno's server cannot drop a connection before answering it: there the request gets a 503.
+        const slow = fetch(`${cli.url}/slow?ms=5000`).then((response) => (response.status === 503 && runtime === "deno" ? "cut" : "finished"), () => "cut");
         await sleep(100);
         const started = Date.now();
-        cli.child.kill("SIGTERM");
+        cli.signal("SIGTERM");
         assert.equal(await cli.exited, 0);
         assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
         assert.equal(await slow, "cut");
@@ -208,7 +210,7 @@ describe("vshs --workers", () => {
         }
         assert.equal(replaced.size, 2);
         assert.ok(!replaced.has(victim!), "the killed worker is gone");
-        cli.child.kill("SIGTERM");
+        cli.signal("SIGTERM");
         assert.equal(await cli.exited, 0);
         for (const pid of replaced) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} still running`);
     });
@@ -218,7 +220,7 @@ describe("vshs --workers", () => {
         await cli.waitForOutput(/static: /);
         const cores = availableParallelism();
         if (cores > 1) assert.match(cli.stdout(), new RegExp(`  ${cores} worker processes`));
-        cli.child.kill("SIGTERM");
+        cli.signal("SIGTERM");
         assert.equal(await cli.exited, 0);
     });
 

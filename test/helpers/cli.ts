@@ -33,6 +33,8 @@ export interface RunningCli {
     waitForOutput(pattern: RegExp, ms?: number): Promise<string>;
     /** Resolves with the exit code (or the signal) once the process has ended. */
     exited: Promise<number | NodeJS.Signals | null>;
+    /** Sends the process a signal, as `kill` in a terminal does. */
+    signal(name: NodeJS.Signals): void;
 }
 
 /** Starts `vshs args…` and resolves once its banner names the URL it serves. */
@@ -73,5 +75,8 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
         stderr: () => stderr,
         waitForOutput,
         exited,
+        // process.kill rather than child.kill: after child.kill(), Deno's child_process reports the signal
+        // as the way the process ended even when it caught it and exited with a code of its own.
+        signal: (name) => process.kill(child.pid!, name),
     }));
 }

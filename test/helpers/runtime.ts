@@ -2,11 +2,12 @@
 export const runtime: "node" | "deno" | "bun" = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 /**
- * How this runtime runs a script file with arguments: Deno as the README says, with every permission and
- * with `./helper` finding `helper.ts` (--sloppy-imports), as it does on Node and Bun.
+ * How this runtime runs a script file with arguments: Deno as the README says, with every permission,
+ * with `./helper` finding `helper.ts` (--sloppy-imports) as on Node and Bun, and with port sharing for
+ * --workers (--unstable-net).
  */
 export function scriptCommand(script: string, args: string[] = []): [string, string[]] {
-    return runtime === "deno" ? [process.execPath, ["run", "-A", "--sloppy-imports", script, ...args]] : [process.execPath, [script, ...args]];
+    return runtime === "deno" ? [process.execPath, ["run", "-A", "--sloppy-imports", "--unstable-net", script, ...args]] : [process.execPath, [script, ...args]];
 }
 
 /**

@@ -19,6 +19,8 @@ export async function appendMessage(message: Message): Promise<void> {
 /**
  * Calls `onMessage` for each line already in the file, then for each line appended later, until the
  * returned `stop` is called. Uses fs.watch (inotify on Linux): no subprocess, no polling timer.
+ * A watcher may fold changes made within a few milliseconds into one notice, sent for the first of them
+ * (Bun 1.4 does), so each notice also schedules one more read shortly after.
  */
 export async function followMessages(onMessage: (message: Message) => void): Promise<() => void> {
     await appendFile(messagesFile, ""); // create it if needed, so there is something to watch
@@ -52,10 +54,16 @@ export async function followMessages(onMessage: (message: Message) => void): Pro
         return reading;
     };
 
-    const watcher = watch(messagesFile, queueRead);
+    let lateRead: ReturnType<typeof setTimeout> | undefined;
+    const watcher = watch(messagesFile, () => {
+        void queueRead();
+        clearTimeout(lateRead);
+        lateRead = setTimeout(queueRead, 50);
+    });
     await queueRead();
     return () => {
         stopped = true;
+        clearTimeout(lateRead);
         watcher.close();
     };
 }
