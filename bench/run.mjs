@@ -43,8 +43,9 @@ const pin = (core, command) => (pinned ? ["taskset", "-c", String(core), ...comm
 
 const echoBody = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item ${i}`, done: i % 2 === 0 })) }).padEnd(1024, " ");
 
-/** A server process and the request measured against it. */
-const side = (server, request, many = false) => ({ server, request, many, label: many ? `${server} (1,000 routes)` : server });
+/** A server process (on Node unless said) and the request measured against it. */
+const side = (server, request, many = false) => ({ server, request, many, runtime: "node", label: many ? `${server} (1,000 routes)` : server });
+const onRuntime = (runtime, server, request, label) => ({ server, request, many: false, runtime, label });
 const get = (pathname, headers = {}) => ({ method: "GET", path: pathname, headers, body: undefined });
 const hello = get("/hello-world");
 const frameworks = ["vshs", "fastify", "hono", "h3"];
@@ -65,6 +66,16 @@ const scenarios = [
             ...frameworks.map((name) => [side("raw", get("/r999/42"), true), side(name, get("/r999/42"), true)]),
         ],
     },
+    ...["deno", "bun"].map((runtime) => ({
+        name: runtime,
+        title: `vshs on ${runtime === "deno" ? "Deno" : "Bun"} ${runtimeVersion(runtime)}, against the raw ${runtime === "deno" ? "Deno.serve" : "Bun.serve"}`,
+        runtime,
+        pairs: [
+            ["hello: GET /hello-world", hello],
+            ["echo: POST /echo 1 KiB", { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body: echoBody }],
+            ["params: GET /params/{name}", get("/params/caf%C3%A9%20cr%C3%A8me")],
+        ].map(([label, request]) => [onRuntime(runtime, "raw-web", request, `raw ${label}`), onRuntime(runtime, "vshs", request, `vshs ${label}`)]),
+    })),
     { name: "static", title: "GET a 64 KiB static file", pairs: ["vshs", "fastify"].map((name) => [side("raw", get("/static/asset.bin")), side(name, get("/static/asset.bin"))]) },
     {
         name: "static-304",
@@ -75,8 +86,29 @@ const scenarios = [
 
 // ---- servers ----
 
-async function startServer({ server, many }) {
-    const child = spawn(...splitCommand(pin(1, [process.execPath, path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])])), { cwd: here });
+/** Deno and Bun come with the project as npm packages (devDependencies). */
+function runtimeBinary(runtime) {
+    return path.join(repo, "node_modules/.bin", runtime);
+}
+
+function runtimeVersion(runtime) {
+    try {
+        return execFileSync(runtimeBinary(runtime), ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^deno /, "").trim();
+    } catch {
+        return "(not installed: run npm install in the project)";
+    }
+}
+
+function serverCommand({ server, many, runtime }) {
+    const script = [path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])];
+    if (runtime === "deno") return [runtimeBinary("deno"), "run", "-A", ...script];
+    if (runtime === "bun") return [runtimeBinary("bun"), ...script];
+    return [process.execPath, ...script];
+}
+
+async function startServer(sideToStart) {
+    const { server } = sideToStart;
+    const child = spawn(...splitCommand(pin(1, serverCommand(sideToStart))), { cwd: here });
     let output = "";
     const port = await new Promise((resolve, reject) => {
         child.stdout.on("data", (chunk) => {
@@ -304,6 +336,8 @@ function median(values) {
 }
 
 const format = (n) => Math.round(n).toLocaleString("en-US");
+/** Roughly the most one core of the load generator sends on this kind of machine. */
+const saturation = 90_000;
 
 async function main() {
     console.log(`vshs benchmark — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${availableParallelism()}`);
@@ -335,6 +369,7 @@ async function main() {
                 `  ${candidate.label.padEnd(24)} ${format(row.candidate.median).padStart(7)} req/s (${format(row.candidate.min)}–${format(row.candidate.max)}), p99 ${row.candidate.p99.toFixed(2)} ms` +
                     `   ${baseline.label}: ${format(row.baseline.median)} req/s   ratio ${row.ratio.toFixed(2)}×`,
             );
+            if (row.baseline.median > saturation) console.log(`    (over ${format(saturation)} req/s: near what one core of ${loadGenerator} can send, so the ratio may hide part of a difference)`);
         }
     }
     let startup;

@@ -2,7 +2,7 @@ import { preflightHeaders } from "./cors.ts";
 import { describeError, HTTPError } from "./errors.ts";
 import type { Incoming } from "./request/incoming.ts";
 import { RequestTarget } from "./request/target.ts";
-import { hasBody, readBody } from "./request/read-body.ts";
+import { readBody } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
 import { toAnswer } from "./response/to-response.ts";
 import type { RouteMatch, Router } from "./router/router.ts";
@@ -50,7 +50,7 @@ export class Pipeline {
     handle(incoming: Incoming): Answer | Promise<Answer> {
         let target: RequestTarget;
         try {
-            target = new RequestTarget(incoming.target, incoming.header("host"), this.#config.fallbackHost);
+            target = new RequestTarget(incoming.target, incoming, this.#config.fallbackHost);
         } catch (error) {
             return this.#errorAnswer(error, incoming, undefined);
         }
@@ -63,7 +63,7 @@ export class Pipeline {
             const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
             if (match !== null) {
                 const run = (body: unknown) => this.#run(incoming, target, match, body, fail);
-                return hasBody(incoming) ? readBody(incoming, this.#config.maxBodySize).then(run, fail) : run(null);
+                return incoming.hasBody ? readBody(incoming, this.#config.maxBodySize).then(run, fail) : run(null);
             }
             return this.#unrouted(incoming, target).then((answer) => this.#forMethod(incoming, answer), fail);
         } catch (error) {
@@ -74,7 +74,7 @@ export class Pipeline {
     /** Calls the handler; a value returned without a promise is answered without one. */
     #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         try {
-            const value = match.handler(new Params(target, body, match.route, incoming.info));
+            const value = match.handler(new Params(target, body, match.route, incoming));
             if (!isThenable(value)) return this.#forMethod(incoming, toAnswer(value, this.#config.baseHeaders));
             return Promise.resolve(value).then((resolved) => this.#forMethod(incoming, toAnswer(resolved, this.#config.baseHeaders)), fail);
         } catch (error) {
@@ -130,7 +130,7 @@ export class Pipeline {
         const errorRoute = target && this.#errorRoute(incoming.method, status);
         if (errorRoute) {
             try {
-                const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming.info));
+                const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming));
                 return toAnswer(value, base, status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
@@ -146,22 +146,26 @@ export class Pipeline {
     }
 }
 
-/** What a handler receives; `url` is built on first use. */
+/** What a handler receives; `url` and `request` are made on first use. */
 class Params implements HandlerParams {
     readonly #target: RequestTarget;
+    readonly #incoming: Incoming;
     readonly body: unknown;
     readonly route: Route;
-    readonly request: RequestInfo;
 
-    constructor(target: RequestTarget, body: unknown, route: Route, request: RequestInfo) {
+    constructor(target: RequestTarget, body: unknown, route: Route, incoming: Incoming) {
         this.#target = target;
         this.body = body;
         this.route = route;
-        this.request = request;
+        this.#incoming = incoming;
     }
 
     get url(): URL {
         return this.#target.url;
+    }
+
+    get request(): RequestInfo {
+        return this.#incoming.info;
     }
 }
 

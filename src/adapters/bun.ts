@@ -34,7 +34,12 @@ export class BunHTTPServer implements ServerAdapter {
     constructor(options: AdapterOptions) {
         this.#options = options;
         // Bun closes a connection quiet for 10 s, which would cut an event stream between two events.
-        this.#responder = new WebResponder({ ...options, onEventStream: (request) => this.#server?.timeout(request, 0), fileBody });
+        this.#responder = new WebResponder({
+            ...options,
+            clientAddress: (request, server) => (server as BunServer).requestIP(request)?.address ?? "",
+            onEventStream: (request) => this.#server?.timeout(request, 0),
+            fileBody,
+        });
     }
 
     async listen(port: number, hostname: string): Promise<number> {
@@ -43,7 +48,7 @@ export class BunHTTPServer implements ServerAdapter {
                 port,
                 hostname,
                 reusePort: cluster.isWorker, // the other --workers listen on the same port
-                fetch: (request, server) => this.#responder.respond(request, server.requestIP(request)?.address ?? ""),
+                fetch: (request, server) => this.#responder.respond(request, server),
                 error: (error) => {
                     this.#options.logError("Could not send the answer:", error);
                     return new Response("Internal Server Error", { status: 500 });

@@ -18,7 +18,10 @@ interface DenoServeOptions {
     onListen(): void;
     onError(error: unknown): Response;
 }
-type DenoHandler = (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>;
+interface DenoServeInfo {
+    remoteAddr: { hostname: string };
+}
+type DenoHandler = (request: Request, info: DenoServeInfo) => Response | Promise<Response>;
 declare const Deno: { serve(options: DenoServeOptions, handler: DenoHandler): DenoServer };
 
 export class DenoHTTPServer implements ServerAdapter {
@@ -29,7 +32,7 @@ export class DenoHTTPServer implements ServerAdapter {
 
     constructor(options: AdapterOptions) {
         this.#options = options;
-        this.#responder = new WebResponder(options);
+        this.#responder = new WebResponder({ ...options, clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname });
     }
 
     async listen(port: number, hostname: string): Promise<number> {
@@ -45,7 +48,7 @@ export class DenoHTTPServer implements ServerAdapter {
                         return new Response("Internal Server Error", { status: 500 });
                     },
                 },
-                (request, info) => this.#responder.respond(request, info.remoteAddr.hostname),
+                (request, info) => this.#responder.respond(request, info),
             );
         } catch (error) {
             throw listenError(error, port, hostname);

@@ -68,13 +68,18 @@ function toHeaders(raw: string[]): Headers {
 }
 
 class NodeIncoming implements Incoming {
-    readonly info: NodeRequestInfo;
     readonly #req: IncomingMessage;
+    readonly #res: ServerResponse;
+    #info: NodeRequestInfo | undefined;
     discarded = false;
 
     constructor(req: IncomingMessage, res: ServerResponse) {
         this.#req = req;
-        this.info = new NodeRequestInfo(req, res);
+        this.#res = res;
+    }
+
+    get info(): NodeRequestInfo {
+        return (this.#info ??= new NodeRequestInfo(this.#req, this.#res));
     }
 
     get method(): string {
@@ -83,6 +88,13 @@ class NodeIncoming implements Incoming {
 
     get target(): string {
         return this.#req.url ?? "/";
+    }
+
+    get hasBody(): boolean {
+        const { headers } = this.#req;
+        const length = headers["content-length"];
+        if (length !== undefined) return length !== "0";
+        return headers["transfer-encoding"] !== undefined;
     }
 
     header(name: string): string | undefined {

@@ -11,15 +11,24 @@ import { clientGone, startStream, type EventSink, type SSEResponse } from "../re
 import { fileGoneAnswer } from "../static/file-answer.ts";
 import type { AccessLogger, RequestInfo } from "../types.ts";
 
+/** Finds the client's address from what the runtime passed beside the request (Deno's info, Bun's server). */
+export type ClientAddress = (request: Request, context: unknown) => string;
+
 class WebRequestInfo implements RequestInfo {
-    readonly ip: string;
     readonly #request: Request;
     readonly #exchange: Exchange;
+    readonly #context: unknown;
+    readonly #clientAddress: ClientAddress;
 
-    constructor(request: Request, ip: string, exchange: Exchange) {
+    constructor(request: Request, exchange: Exchange, context: unknown, clientAddress: ClientAddress) {
         this.#request = request;
-        this.ip = ip;
         this.#exchange = exchange;
+        this.#context = context;
+        this.#clientAddress = clientAddress;
+    }
+
+    get ip(): string {
+        return this.#clientAddress(this.#request, this.#context);
     }
 
     get method(): string {
@@ -74,15 +83,37 @@ class Exchange {
 }
 
 class WebIncoming implements Incoming {
-    readonly info: WebRequestInfo;
-    readonly exchange: Exchange;
     readonly #request: Request;
+    #exchange: Exchange | undefined;
+    #finished = false;
+    readonly #context: unknown;
+    readonly #clientAddress: ClientAddress;
+    #info: WebRequestInfo | undefined;
     #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
-    constructor(request: Request, ip: string) {
+    constructor(request: Request, context: unknown, clientAddress: ClientAddress) {
         this.#request = request;
-        this.exchange = new Exchange(request);
-        this.info = new WebRequestInfo(request, ip, this.exchange);
+        this.#context = context;
+        this.#clientAddress = clientAddress;
+    }
+
+    /** Made on first use: most answers are complete the moment they are handed over. */
+    get exchange(): Exchange {
+        if (this.#exchange === undefined) {
+            this.#exchange = new Exchange(this.#request);
+            if (this.#finished) this.#exchange.finish();
+        }
+        return this.#exchange;
+    }
+
+    /** The answer is complete (see Exchange.finish). */
+    finish(): void {
+        this.#finished = true;
+        this.#exchange?.finish();
+    }
+
+    get info(): WebRequestInfo {
+        return (this.#info ??= new WebRequestInfo(this.#request, this.exchange, this.#context, this.#clientAddress));
     }
 
     get method(): string {
@@ -93,11 +124,18 @@ class WebIncoming implements Incoming {
         return targetOf(this.#request.url);
     }
 
+    // The runtime knows without the headers: on Deno, reading them builds a Headers object.
+    get hasBody(): boolean {
+        return this.#request.body !== null;
+    }
+
     header(name: string): string | undefined {
         return this.#request.headers.get(name) ?? undefined;
     }
 
     async readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+        // With a Content-Length (already checked against the limit), the runtime's own reader is fastest.
+        if (this.#request.headers.has("content-length")) return onChunk(new Uint8Array(await this.#request.arrayBuffer()));
         const body = this.#request.body;
         if (body === null) return;
         const reader = (this.#reader = body.getReader());
@@ -118,6 +156,7 @@ export type FileBody = Blob | ReadableStream<Uint8Array>;
 
 export interface WebResponderOptions {
     pipeline: Pipeline;
+    clientAddress: ClientAddress;
     logError: ErrorLogger;
     accessLog: AccessLogger | null;
     /** Called when an event stream starts, e.g. to lift the runtime's idle timeout for that request. */
@@ -132,11 +171,13 @@ export class WebResponder {
     readonly #logError: ErrorLogger;
     readonly #accessLog: AccessLogger | null;
     readonly #onEventStream: ((request: Request) => void) | undefined;
+    readonly #clientAddress: ClientAddress;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #openStreams = new Set<SSEResponse>();
     readonly #cutOffs = new Set<() => void>();
 
-    constructor({ pipeline, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
+    constructor({ pipeline, clientAddress, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
+        this.#clientAddress = clientAddress;
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
@@ -144,9 +185,10 @@ export class WebResponder {
         this.#fileBody = fileBody;
     }
 
-    respond(request: Request, ip: string): Response | Promise<Response> {
+    /** `context` is what the runtime passes beside the request, for the client's address when asked. */
+    respond(request: Request, context: unknown): Response | Promise<Response> {
         const started = this.#accessLog ? performance.now() : 0;
-        const incoming = new WebIncoming(request, ip);
+        const incoming = new WebIncoming(request, context, this.#clientAddress);
         const answer = this.#pipeline.handle(incoming);
         const response =
             answer instanceof Promise
@@ -207,7 +249,7 @@ export class WebResponder {
         try {
             switch (answer.kind) {
                 case "bytes":
-                    incoming.exchange.finish();
+                    incoming.finish();
                     return new Response(nullBodyStatus(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.headers) });
                 case "stream":
                     return new Response(this.#followEnd(answer.body, incoming.exchange), { status: answer.status, headers: toHeaders(answer.headers) });
@@ -234,7 +276,7 @@ export class WebResponder {
             if (gone.status === 500) this.#logError("A static file could not be read:", error);
             return this.#toResponse(request, incoming, gone);
         }
-        incoming.exchange.finish();
+        incoming.finish();
         return new Response(body, { status, headers: toHeaders(headers) });
     }
 
@@ -310,10 +352,9 @@ function nullBodyStatus(status: number): boolean {
     return status === 204 || status === 205 || status === 304;
 }
 
+/** Only Set-Cookie is ever a list (one line per cookie); any other header list is joined with ", " as HTTP allows. */
 function toHeaders(headers: AnswerHeaders): Headers | Record<string, string> {
-    let plain = true;
-    for (const name in headers) if (typeof headers[name] !== "string") plain = false;
-    if (plain) return headers as Record<string, string>;
+    if (!Array.isArray(headers["set-cookie"])) return headers as Record<string, string>;
     const built = new Headers();
     for (const [name, value] of Object.entries(headers)) {
         for (const each of Array.isArray(value) ? value : [value]) built.append(name, each);

@@ -10,7 +10,9 @@ export interface Incoming {
     readonly target: string;
     /** A header's value, by lower-case name. */
     header(name: string): string | undefined;
-    /** The part of the request a handler sees as `request`. */
+    /** Whether the request carries a body (a Content-Length above 0, or chunked). */
+    readonly hasBody: boolean;
+    /** The part of the request a handler sees as `request` (adapters make it on first use). */
     readonly info: RequestInfo;
     /**
      * Passes the body's bytes to `onChunk` as they arrive; resolves at the end of the body. If `onChunk`

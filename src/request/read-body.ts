@@ -23,12 +23,6 @@ export function readBody(incoming: Incoming, maxBodySize: number): Promise<unkno
         .then(() => (size === 0 ? null : parseBody(concat(chunks, size), incoming.header("content-type"))));
 }
 
-export function hasBody(incoming: Incoming): boolean {
-    const length = incoming.header("content-length");
-    if (length !== undefined) return length !== "0";
-    return incoming.header("transfer-encoding") !== undefined;
-}
-
 function bodyTooLarge(incoming: Incoming, maxBodySize: number): HTTPError {
     incoming.discardBody();
     return new HTTPError(413, `Request body is larger than maxBodySize (${maxBodySize} bytes)`);

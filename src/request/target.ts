@@ -1,4 +1,7 @@
 import { HTTPError } from "../errors.ts";
+import type { Incoming } from "./incoming.ts";
+
+type HeaderSource = Pick<Incoming, "header">;
 
 // Characters the URL parser leaves as they are in a path; a path made only of them needs no parsing.
 const plainPath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
@@ -15,11 +18,12 @@ export class RequestTarget {
     readonly pathname: string;
     readonly search: string;
     readonly #target: string;
-    readonly #host: string | undefined;
+    readonly #host: string | undefined | HeaderSource;
     readonly #fallbackHost: string;
     #url: URL | undefined;
 
-    constructor(target: string, host: string | undefined, fallbackHost: string) {
+    /** `host` is the Host header, or where to read it if the URL is ever built (most requests never do). */
+    constructor(target: string, host: string | undefined | HeaderSource, fallbackHost: string) {
         this.#target = target;
         this.#host = host;
         this.#fallbackHost = fallbackHost;
@@ -56,7 +60,8 @@ export class RequestTarget {
 
     #href(): string {
         if (!this.#target.startsWith("/")) return this.#target; // absolute-form, as sent to a proxy
-        const host = this.#host !== undefined && hostPattern.test(this.#host) ? this.#host : this.#fallbackHost;
+        const sent = typeof this.#host === "object" ? this.#host.header("host") : this.#host;
+        const host = sent !== undefined && hostPattern.test(sent) ? sent : this.#fallbackHost;
         return `http://${host}${this.#target}`;
     }
 }
