@@ -37,6 +37,7 @@ export class BunHTTPServer implements ServerAdapter {
         this.#responder = new WebResponder({
             ...options,
             clientAddress: (request, server) => (server as BunServer).requestIP(request)?.address ?? "",
+            cutOffPending: false, // stop(true) closes their connections
             onEventStream: (request) => this.#server?.timeout(request, 0),
             fileBody,
         });

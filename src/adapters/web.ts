@@ -86,6 +86,7 @@ class WebIncoming implements Incoming {
     readonly #request: Request;
     #exchange: Exchange | undefined;
     #finished = false;
+    #method: string | undefined;
     readonly #context: unknown;
     readonly #clientAddress: ClientAddress;
     #info: WebRequestInfo | undefined;
@@ -117,7 +118,7 @@ class WebIncoming implements Incoming {
     }
 
     get method(): string {
-        return this.#request.method;
+        return (this.#method ??= this.#request.method);
     }
 
     get target(): string {
@@ -161,6 +162,12 @@ export interface WebResponderOptions {
     accessLog: AccessLogger | null;
     /** Called when an event stream starts, e.g. to lift the runtime's idle timeout for that request. */
     onEventStream?: (request: Request) => void;
+    /**
+     * Whether cutOff() must answer requests still waiting for their handler (Deno, which cannot close
+     * a connection by force); where the adapter can close connections itself (Bun), waiting requests
+     * are not tracked, which spares each a promise.
+     */
+    cutOffPending: boolean;
     /** `length` bytes of a file from `start`, as a Response body; rejects (ENOENT) if the file is gone. */
     fileBody?: (path: string, start: number, length: number) => Promise<FileBody>;
 }
@@ -172,12 +179,14 @@ export class WebResponder {
     readonly #accessLog: AccessLogger | null;
     readonly #onEventStream: ((request: Request) => void) | undefined;
     readonly #clientAddress: ClientAddress;
+    readonly #cutOffPending: boolean;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #openStreams = new Set<SSEResponse>();
     readonly #cutOffs = new Set<() => void>();
 
-    constructor({ pipeline, clientAddress, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
+    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
         this.#clientAddress = clientAddress;
+        this.#cutOffPending = cutOffPending;
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
@@ -190,15 +199,16 @@ export class WebResponder {
         const started = this.#accessLog ? performance.now() : 0;
         const incoming = new WebIncoming(request, context, this.#clientAddress);
         const answer = this.#pipeline.handle(incoming);
-        const response =
-            answer instanceof Promise
-                ? this.#unlessCutOff(
-                      answer.then(
-                          (ready) => this.#toResponse(request, incoming, ready),
-                          (error: unknown) => this.#failure(error),
-                      ),
-                  )
-                : this.#toResponse(request, incoming, answer);
+        let response: Response | Promise<Response>;
+        if (answer instanceof Promise) {
+            response = answer.then(
+                (ready) => this.#toResponse(request, incoming, ready),
+                (error: unknown) => this.#failure(error),
+            );
+            if (this.#cutOffPending) response = this.#unlessCutOff(response);
+        } else {
+            response = this.#toResponse(request, incoming, answer);
+        }
         if (this.#accessLog === null) return response;
         return Promise.resolve(response).then((done) => (this.#log(request, done.status, started), done));
     }

@@ -5,6 +5,9 @@ import { eventStreamHeaders, isSSEResponse } from "./event-stream.ts";
 export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status = 200): Answer {
     if (value === null || value === undefined) return { kind: "bytes", status, headers: { ...base }, body: null };
     if (typeof value === "string") return bytes(status, base, "text/plain; charset=utf-8", value);
+    // The common case first: a plain object or array skips the checks for the other kinds.
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === Array.prototype) return bytes(status, base, "application/json", toJSON(value));
     if (isSSEResponse(value)) return { kind: "events", status: 200, headers: { ...base, ...eventStreamHeaders }, events: value };
     if (value instanceof Response) return fromResponse(value, base);
     if (value instanceof Uint8Array) return bytes(status, base, "application/octet-stream", value);
