@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startHTTPServer } from "vshs";
 import { runtime } from "../helpers/runtime.ts";
-import { runCli, startCli, type RunningCli } from "../helpers/cli.ts";
+import { cliPath, runCli, startCli, type RunningCli } from "../helpers/cli.ts";
 import { fixturesDir, repoRoot } from "../helpers/server.ts";
 
 const routes = path.join(fixturesDir, "cli-routes");
@@ -226,4 +227,15 @@ describe("vshs --workers", () => {
 
     it("reports a start-up error once, in one line, exit code 1", () =>
         assertMistake([path.join(fixturesDir, "broken-routes"), "--workers", "2", "--port", "0"], /^vshs: .*bad[\\/]GET\.ts: the default export must be a function, not a number$/));
+
+    it("on Deno without --unstable-net, names the flag it needs", { skip: runtime !== "deno" && "Deno only" }, async () => {
+        const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, ["run", "-A", cliPath, routes, "--workers", "2", "--port", "0"], { timeout: 20_000 });
+            let stderr = "";
+            child.stderr.on("data", (chunk) => (stderr += chunk));
+            child.on("close", (code) => resolve({ code, stderr }));
+        });
+        assert.equal(code, 1);
+        assert.match(stderr, /^vshs: --workers on Deno needs Deno's --unstable-net flag/m);
+    });
 });
