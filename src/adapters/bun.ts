@@ -33,7 +33,7 @@ export class BunHTTPServer implements ServerAdapter {
 
     constructor(options: AdapterOptions) {
         this.#options = options;
-        // Bun closes a connection quiet for 10 s, which would cut an event stream between two events.
+        // Bun closes connections idle for 10 s; some versions counted a quiet event stream as idle.
         this.#responder = new WebResponder({
             ...options,
             clientAddress: (request, server) => (server as BunServer).requestIP(request)?.address ?? "",

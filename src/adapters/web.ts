@@ -125,9 +125,12 @@ class WebIncoming implements Incoming {
         return targetOf(this.#request.url);
     }
 
-    // The runtime knows without the headers: on Deno, reading them builds a Headers object.
+    // Without reading the headers (on Deno that builds a Headers object) or, for a POST, `request.body`
+    // (that makes a stream, and the runtime's faster whole-body reader then goes through it): a request
+    // that may carry a body is read, and an empty one gives null all the same.
     get hasBody(): boolean {
-        return this.#request.body !== null;
+        const method = this.method;
+        return method === "GET" || method === "HEAD" ? this.#request.body !== null : true;
     }
 
     header(name: string): string | undefined {
