@@ -62,20 +62,8 @@ export class BunHTTPServer implements ServerAdapter {
     }
 
     close(): Promise<void> {
-        this.#closed ??= new Promise<void>((resolve) => {
-            const server = this.#server;
-            if (server === undefined) return resolve();
-            const forceClose = setTimeout(() => {
-                this.#responder.cutOff();
-                void server.stop(true);
-            }, this.#options.shutdownTimeout);
-            this.#responder.closeStreams();
-            const done = () => {
-                clearTimeout(forceClose);
-                resolve();
-            };
-            server.stop(false).then(done, done); // closing connections by force makes it reject
-        });
+        const server = this.#server;
+        this.#closed ??= server === undefined ? Promise.resolve() : this.#responder.shutDown(() => server.stop(false), () => void server.stop(true), this.#options.shutdownTimeout);
         return this.#closed;
     }
 }

@@ -57,19 +57,10 @@ export class DenoHTTPServer implements ServerAdapter {
     }
 
     close(): Promise<void> {
-        this.#closed ??= new Promise<void>((resolve) => {
-            const server = this.#server;
-            if (server === undefined) return resolve();
-            // Deno's shutdown() waits for every request; past the deadline, those left are answered 503 or cut.
-            // (Aborting Deno.serve's signal during shutdown() throws inside Deno, BadResource, in 2.9.)
-            const forceClose = setTimeout(() => this.#responder.cutOff(), this.#options.shutdownTimeout);
-            this.#responder.closeStreams();
-            const done = () => {
-                clearTimeout(forceClose);
-                resolve();
-            };
-            server.shutdown().then(done, done);
-        });
+        const server = this.#server;
+        // Deno's shutdown() waits for every request; past the deadline, those left are answered 503 or cut.
+        // (Aborting Deno.serve's signal during shutdown() throws inside Deno, BadResource, in 2.9.)
+        this.#closed ??= server === undefined ? Promise.resolve() : this.#responder.shutDown(() => server.shutdown(), () => {}, this.#options.shutdownTimeout);
         return this.#closed;
     }
 }

@@ -222,6 +222,20 @@ export class WebResponder {
     }
 
     /**
+     * Ends the open event streams, then waits for the runtime's graceful stop; past `timeout` ms, the
+     * requests left are cut off and `force` is called.
+     */
+    async shutDown(graceful: () => Promise<void>, force: () => void, timeout: number): Promise<void> {
+        this.closeStreams();
+        const deadline = setTimeout(() => {
+            this.cutOff();
+            force();
+        }, timeout);
+        await graceful().catch(() => {}); // closing connections by force can make it reject
+        clearTimeout(deadline);
+    }
+
+    /**
      * Shutdown's deadline has passed: requests still waiting for their handler get a 503 and bodies still
      * streaming are cut, so that the runtime's graceful shutdown can finish.
      */
