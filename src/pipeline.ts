@@ -5,7 +5,7 @@ import { RequestTarget } from "./request/target.ts";
 import { readBody } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
 import { toAnswer } from "./response/to-response.ts";
-import type { RouteMatch, Router } from "./router/router.ts";
+import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
 import type { HandlerParams, RequestInfo, Route } from "./types.ts";
@@ -57,7 +57,6 @@ export class Pipeline {
         const fail = (error: unknown) => this.#errorAnswer(error, incoming, target);
         try {
             const { pathname } = target;
-            if (pathname.includes("%")) assertDecodable(pathname);
             const { router } = this.#config;
             const { method } = incoming;
             const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
@@ -92,6 +91,7 @@ export class Pipeline {
         const { baseHeaders } = this.#config;
         const { method } = incoming;
         const pathname = target.pathname;
+        assertDecodable(pathname);
         if (method === "OPTIONS") {
             return { kind: "bytes", status: 204, headers: preflightHeaders(baseHeaders, incoming.header("access-control-request-headers"), this.#allowed(pathname)), body: null };
         }
@@ -171,14 +171,6 @@ class Params implements HandlerParams {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
     return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-function assertDecodable(pathname: string): void {
-    try {
-        decodeURIComponent(pathname);
-    } catch {
-        throw new HTTPError(400, `Malformed percent-encoding in the URL path: ${pathname.slice(0, 200)}`);
-    }
 }
 
 /** HEAD: the GET answer's status and headers, with no body and no event stream started. */

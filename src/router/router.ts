@@ -1,5 +1,5 @@
 import FindMyWay from "find-my-way";
-import { StartupError } from "../errors.ts";
+import { HTTPError, StartupError } from "../errors.ts";
 import type { Handler, Route } from "../types.ts";
 import { bySpecificity } from "./check-routes.ts";
 
@@ -34,7 +34,8 @@ const variableName = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  * lookups do not slow down as routes are added, and static segments win over variables.
  */
 export class Router {
-    readonly #tree = FindMyWay({ maxParamLength: 8192 });
+    // find-my-way decodes the path while matching and answers through onBadUrl if it cannot: the one decoding a routed request gets.
+    readonly #tree = FindMyWay({ maxParamLength: 8192, onBadUrl: noop });
     readonly #methods = new Set<string>();
     /** The routes, most specific first. */
     readonly entries: readonly RouteEntry[];
@@ -60,12 +61,13 @@ export class Router {
         this.#methods.add(entry.method);
     }
 
-    /** The handler for this method and (percent-encoded) path, or null. */
+    /** The handler for this method and (percent-encoded) path, or null; a 400 HTTPError for a malformed encoding. */
     match(method: string, pathname: string): RouteMatch | null {
         if (!this.#methods.has(method)) return null;
         const found = this.#tree.find(method as FindMyWay.HTTPMethod, pathname);
         if (found === null) return null;
-        const store = found.store as Store;
+        const store = found.store as Store | null;
+        if (store === null) throw malformedPath(pathname); // only onBadUrl's answer has no store
         const vars: Record<string, string> = {};
         for (const name of store.varNames) {
             const value = found.params[name];
@@ -78,7 +80,7 @@ export class Router {
     /** The entry a request would reach, ignoring variable values (for the route-table checks). */
     matchEntry(method: string, pathname: string): RouteEntry | null {
         const found = this.#methods.has(method) ? this.#tree.find(method as FindMyWay.HTTPMethod, pathname) : null;
-        return found === null ? null : (found.store as Store).entry;
+        return (found?.store as Store | null | undefined)?.entry ?? null;
     }
 
     /** The methods some route answers at this path, for 405's `Allow` and OPTIONS. */
@@ -92,6 +94,20 @@ export class Router {
 }
 
 function noop(): void {}
+
+export function malformedPath(pathname: string): HTTPError {
+    return new HTTPError(400, `Malformed percent-encoding in the URL path: ${pathname.slice(0, 200)}`);
+}
+
+/** Throws a 400 HTTPError if the path's percent-encoding does not decode (the router checks it for routed requests). */
+export function assertDecodable(pathname: string): void {
+    if (!pathname.includes("%")) return;
+    try {
+        decodeURIComponent(pathname);
+    } catch {
+        throw malformedPath(pathname);
+    }
+}
 
 /**
  * `/users/{id}` → find-my-way's `/users/:id`; a variable inside text, `/files/{a}-{b}.json`, gets an explicit

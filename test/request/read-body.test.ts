@@ -53,6 +53,15 @@ describe("request bodies, parsed by Content-Type", () => {
         assert.deepEqual((await post('[1,"two",null]', { "content-type": "application/json; charset=utf-8" })).answer, { kind: "object", value: [1, "two", null] });
     });
 
+    it("UTF-8 JSON reads the same whole or streamed: a byte-order mark dropped, a bad byte as U+FFFD", async () => {
+        const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"name":"caf'), 0xff, ...new TextEncoder().encode('"}')]);
+        const streamed = new ReadableStream({ start: (controller) => (controller.enqueue(bytes), controller.close()) });
+        const whole = await post(bytes, { "content-type": "application/json" });
+        const chunked = await server.fetch("/body", { method: "POST", body: streamed, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+        assert.deepEqual(whole.answer, { kind: "object", value: { name: "caf\ufffd" } });
+        assert.deepEqual(await chunked.json(), whole.answer);
+    });
+
     it("malformed JSON → 400 with the parser's message", async () => {
         const { status, answer } = await post('{"a":', { "content-type": "application/json" });
         assert.equal(status, 400);

@@ -24,6 +24,16 @@ describe("routing a folder of route files", () => {
         }
     });
 
+    it("answers 400 to a malformed percent-encoding whatever the method, routed or not", async () => {
+        for (const method of ["GET", "HEAD", "POST", "DELETE", "OPTIONS", "PURGE"]) {
+            for (const target of ["/params/%zz", "/nowhere/%E0%A4%A", "/users/%C3%28/x"]) {
+                const response = await server.fetch(target, { method });
+                assert.equal(response.status, 400, `${method} ${target}`);
+                if (method !== "HEAD") assert.match(await response.text(), /Malformed percent-encoding/);
+            }
+        }
+    });
+
     it("lets a static segment win over a variable", async () => {
         assert.equal(await (await server.fetch("/users/me")).text(), "the static segment wins");
         assert.deepEqual(((await (await server.fetch("/users/42")).json()) as { vars: unknown }).vars, { id: "42" });
