@@ -74,11 +74,17 @@ export class Pipeline {
     #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         try {
             const value = match.handler(new Params(target, body, match.route, incoming));
-            if (!isThenable(value)) return this.#forMethod(incoming, toAnswer(value, this.#config.baseHeaders));
-            return Promise.resolve(value).then((resolved) => this.#forMethod(incoming, toAnswer(resolved, this.#config.baseHeaders)), fail);
+            if (!isThenable(value)) return this.#answer(incoming, match, value);
+            return Promise.resolve(value).then((resolved) => this.#answer(incoming, match, resolved), fail);
         } catch (error) {
             return fail(error);
         }
+    }
+
+    #answer(incoming: Incoming, match: RouteMatch, value: unknown): Answer {
+        const answer = toAnswer(value, this.#config.baseHeaders);
+        if (answer.kind === "events") answer.origin = match.handler;
+        return this.#forMethod(incoming, answer);
     }
 
     /** HEAD: the GET answer without its body. */

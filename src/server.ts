@@ -1,6 +1,7 @@
 import { accessLogger } from "./access-log.ts";
 import { createServerAdapter } from "./adapters/runtime.ts";
 import { corsHeaders } from "./cors.ts";
+import { defaultChannelHistory, useChannels } from "./channels/channel.ts";
 import { StartupError } from "./errors.ts";
 import { resolveFolder } from "./paths.ts";
 import { Pipeline, type ErrorLogger } from "./pipeline.ts";
@@ -8,12 +9,15 @@ import { checkRoutes } from "./router/check-routes.ts";
 import { importedFiles } from "./router/load-route.ts";
 import { loadRouteFolder, routeObjectEntries } from "./router/route-table.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
+import { OpenStreams } from "./response/open-streams.ts";
 import { RouteWatcher } from "./router/watch-routes.ts";
 import { StaticFolder } from "./static/serve-static.ts";
 import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 
 const defaultMaxBodySize = 1024 * 1024;
 const defaultShutdownTimeout = 10_000;
+const defaultHeartbeatInterval = 15_000;
+const defaultMaxEventBuffer = 1024 * 1024;
 
 /**
  * Starts serving the routes folder (and the static folder, if any); resolves once listening.
@@ -24,6 +28,10 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     const port = checkNumber("port", options.port ?? 8080, 0, 65535);
     const maxBodySize = checkNumber("maxBodySize", options.maxBodySize ?? defaultMaxBodySize, 0, Number.MAX_SAFE_INTEGER);
     const shutdownTimeout = checkNumber("shutdownTimeout", options.shutdownTimeout ?? defaultShutdownTimeout, 0, 2 ** 31 - 1);
+    const heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? defaultHeartbeatInterval, 0, 2 ** 31 - 1);
+    const maxEventBuffer = checkNumber("maxEventBuffer", options.maxEventBuffer ?? defaultMaxEventBuffer, 0, Number.MAX_SAFE_INTEGER);
+    const channelHistory = checkNumber("channelHistory", options.channelHistory ?? defaultChannelHistory, 0, 1_000_000);
+    const redisUrl = options.redisUrl ?? (process.env.REDIS_URL || undefined);
     const logError: ErrorLogger = (message, error) => console.error(message, error);
     const routes = options.routes ?? "/routes";
     if (typeof routes !== "string" && (typeof routes !== "object" || routes === null)) {
@@ -41,13 +49,16 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         fallbackHost: hostPort(hostname, port),
         logError,
     });
-    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout });
-    const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, logError) : null;
+    const streams = new OpenStreams();
+    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout, streams, heartbeatInterval, maxEventBuffer });
+    const releaseChannels = useChannels({ history: channelHistory, redisUrl });
+    const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, streams, logError) : null;
     let boundPort: number;
     try {
         boundPort = await server.listen(port, hostname);
     } catch (error) {
         watcher?.close();
+        await releaseChannels();
         throw error;
     }
     return {
@@ -59,6 +70,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         close: async () => {
             watcher?.close();
             await server.close();
+            await releaseChannels();
         },
     };
 }
@@ -70,7 +82,7 @@ function buildRouter(entries: RouteEntry[]): Router {
     return router;
 }
 
-function watchFolder(folder: string, pipeline: Pipeline, logError: ErrorLogger): RouteWatcher {
+function watchFolder(folder: string, pipeline: Pipeline, streams: OpenStreams, logError: ErrorLogger): RouteWatcher {
     let generation = 1;
     const watcher: RouteWatcher = new RouteWatcher(folder, async () => {
         const started = performance.now();
@@ -78,6 +90,10 @@ function watchFolder(folder: string, pipeline: Pipeline, logError: ErrorLogger):
         try {
             const router = buildRouter(await loadRouteFolder(folder, { tolerant: true, generation, logError }));
             pipeline.useRouter(router);
+            // Streams opened by a handler that was just replaced would go on running its old code: they
+            // end, with a retry hint, and their clients reconnect to the new one.
+            const current = new Set(router.entries.map((entry) => entry.handler));
+            streams.closeWhere((handler) => !current.has(handler as RouteEntry["handler"]));
             console.log(`Routes reloaded: ${router.entries.length} routes in ${Math.round(performance.now() - started)} ms`);
         } catch (error) {
             logError("Routes not reloaded, the previous ones still answer:", error instanceof Error ? error.message : error);

@@ -49,6 +49,14 @@ export interface StartOptions {
     logger?: boolean | AccessLogger;
     /** How long `close()` waits for requests in flight before closing their connections, in ms. Default 10 000. */
     shutdownTimeout?: number;
+    /** An event stream quiet for this long gets a comment line, so proxies keep it open, in ms; 0 for none. Default 15 000. */
+    heartbeatInterval?: number;
+    /** Bytes an event stream's client may leave unread before it is cut off. Default 1 MiB. */
+    maxEventBuffer?: number;
+    /** Events each channel keeps for clients that reconnect with a Last-Event-ID. Default 1 000. */
+    channelHistory?: number;
+    /** Channels travel through this Redis server (`redis://host:6379`), for several machines. Default: the REDIS_URL variable. */
+    redisUrl?: string;
 }
 
 /** One answered request, for the access log. */

@@ -1,5 +1,6 @@
 import { StartupError } from "../errors.ts";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
+import type { OpenStreams } from "../response/open-streams.ts";
 import type { AccessLogger } from "../types.ts";
 
 /** What every runtime's server adapter is given. */
@@ -9,6 +10,12 @@ export interface AdapterOptions {
     accessLog: AccessLogger | null;
     /** How long close() waits for requests in flight before closing their connections. */
     shutdownTimeout: number;
+    /** The open event streams, shared with the server (reload ends some). */
+    streams: OpenStreams;
+    /** Milliseconds of quiet before an event stream gets a comment line; 0 for none. */
+    heartbeatInterval: number;
+    /** Bytes a client may leave unread on an event stream before it is cut off. */
+    maxEventBuffer: number;
 }
 
 /** A runtime's HTTP server running the pipeline. */

@@ -50,10 +50,7 @@ export class BunHTTPServer implements ServerAdapter {
                 hostname,
                 reusePort: cluster.isWorker, // the other --workers listen on the same port
                 fetch: (request, server) => this.#responder.respond(request, server),
-                error: (error) => {
-                    this.#options.logError("Could not send the answer:", error);
-                    return new Response("Internal Server Error", { status: 500 });
-                },
+                error: (error) => this.#responder.serveError(error),
             });
         } catch (error) {
             throw listenError(error, port, hostname);

@@ -43,10 +43,7 @@ export class DenoHTTPServer implements ServerAdapter {
                     hostname,
                     reusePort: cluster.isWorker, // the other --workers listen on the same port
                     onListen: () => {},
-                    onError: (error) => {
-                        this.#options.logError("Could not send the answer:", error);
-                        return new Response("Internal Server Error", { status: 500 });
-                    },
+                    onError: (error) => this.#responder.serveError(error),
                 },
                 (request, info) => this.#responder.respond(request, info),
             );

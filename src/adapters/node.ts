@@ -10,8 +10,9 @@ import { createReadStream } from "node:fs";
 import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
-import type { Answer, AnswerHeaders, FileAnswer } from "../response/answer.ts";
-import { clientGone, startStream, type EventSink, type SSEResponse } from "../response/event-stream.ts";
+import type { Answer, AnswerHeaders, EventsAnswer, FileAnswer } from "../response/answer.ts";
+import { clientGone, startStream, type EventSink, type StreamStart } from "../response/event-stream.ts";
+import type { OpenStreams } from "../response/open-streams.ts";
 import { fileGoneAnswer } from "../static/file-answer.ts";
 import type { AccessLogger, RequestInfo } from "../types.ts";
 
@@ -138,11 +139,14 @@ export class NodeServer implements ServerAdapter {
     readonly #logError: ErrorLogger;
     readonly #accessLog: AccessLogger | null;
     readonly #shutdownTimeout: number;
-    readonly #openStreams = new Set<SSEResponse>();
+    readonly #streams: OpenStreams;
+    readonly #streamSettings: Pick<StreamStart, "heartbeatInterval" | "maxEventBuffer" | "log">;
     #closing = false;
     #closed: Promise<void> | undefined;
 
-    constructor({ pipeline, logError, accessLog, shutdownTimeout }: AdapterOptions) {
+    constructor({ pipeline, logError, accessLog, shutdownTimeout, streams, heartbeatInterval, maxEventBuffer }: AdapterOptions) {
+        this.#streams = streams;
+        this.#streamSettings = { heartbeatInterval, maxEventBuffer, log: logError };
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
@@ -171,7 +175,7 @@ export class NodeServer implements ServerAdapter {
                 resolve();
             });
             this.#server.closeIdleConnections();
-            for (const stream of this.#openStreams) stream.close();
+            this.#streams.closeAll();
         });
         return this.#closed;
     }
@@ -202,7 +206,7 @@ export class NodeServer implements ServerAdapter {
                 case "file":
                     return this.#writeFile(req, res, incoming, answer);
                 case "events":
-                    return this.#writeEvents(res, answer.headers, answer.events);
+                    return this.#writeEvents(incoming, res, answer);
             }
         } catch (error) {
             this.#fail(res, error);
@@ -246,25 +250,28 @@ export class NodeServer implements ServerAdapter {
         });
     }
 
-    #writeEvents(res: ServerResponse, headers: AnswerHeaders, events: SSEResponse): void {
+    #writeEvents(incoming: NodeIncoming, res: ServerResponse, answer: EventsAnswer): void {
+        const { headers, events } = answer;
         res.writeHead(200, headers);
         res.flushHeaders();
         const socket = res.socket;
-        this.#openStreams.add(events);
+        this.#streams.add(events, answer.origin);
         res.once("close", () => {
-            this.#openStreams.delete(events);
+            this.#streams.delete(events);
             events[clientGone]();
         });
         const sink: EventSink = {
             write: (text) => !res.writableEnded && res.write(text),
             drained: () => whenDrained(res),
+            pending: () => res.writableLength,
             end: () => {
                 if (res.writableEnded) return;
                 res.end();
                 if (this.#closing) socket?.end(); // its headers promised keep-alive; the server is going away
             },
+            abort: () => res.destroy(),
         };
-        events[startStream](sink, this.#logError);
+        events[startStream](sink, { ...this.#streamSettings, lastEventId: incoming.header("last-event-id") });
     }
 }
 

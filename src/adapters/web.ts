@@ -6,8 +6,10 @@ import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
-import type { Answer, AnswerHeaders, FileAnswer } from "../response/answer.ts";
-import { clientGone, startStream, type EventSink, type SSEResponse } from "../response/event-stream.ts";
+import type { Answer, AnswerHeaders, EventsAnswer, FileAnswer } from "../response/answer.ts";
+import { clientGone, startStream, type EventSink, type SSEResponse, type StreamStart } from "../response/event-stream.ts";
+import type { OpenStreams } from "../response/open-streams.ts";
+import type { AdapterOptions } from "./adapter.ts";
 import { fileGoneAnswer } from "../static/file-answer.ts";
 import type { AccessLogger, RequestInfo } from "../types.ts";
 
@@ -163,7 +165,13 @@ class WebIncoming implements Incoming {
 
 export type FileBody = Blob | ReadableStream<Uint8Array>;
 
-export interface WebResponderOptions {
+/** A response body vshs ended on purpose (a client not reading, shutdown): not an error to report. */
+class BodyCutOff extends Error {}
+
+/** What an event stream's body holds before send() waits (what the runtime has taken is not counted). */
+const eventQueueBytes = 16 * 1024;
+
+export interface WebResponderOptions extends Pick<AdapterOptions, "streams" | "heartbeatInterval" | "maxEventBuffer"> {
     pipeline: Pipeline;
     clientAddress: ClientAddress;
     logError: ErrorLogger;
@@ -189,10 +197,13 @@ export class WebResponder {
     readonly #clientAddress: ClientAddress;
     readonly #cutOffPending: boolean;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
-    readonly #openStreams = new Set<SSEResponse>();
+    readonly #streams: OpenStreams;
+    readonly #streamSettings: Pick<StreamStart, "heartbeatInterval" | "maxEventBuffer" | "log">;
     readonly #cutOffs = new Set<() => void>();
 
-    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream }: WebResponderOptions) {
+    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream, streams, heartbeatInterval, maxEventBuffer }: WebResponderOptions) {
+        this.#streams = streams;
+        this.#streamSettings = { heartbeatInterval, maxEventBuffer, log: logError };
         this.#clientAddress = clientAddress;
         this.#cutOffPending = cutOffPending;
         this.#pipeline = pipeline;
@@ -223,7 +234,7 @@ export class WebResponder {
 
     /** Ends the open event streams (shutdown). */
     closeStreams(): void {
-        for (const stream of this.#openStreams) stream.close();
+        this.#streams.closeAll();
     }
 
     /**
@@ -266,7 +277,7 @@ export class WebResponder {
         return body.pipeThrough(
             new TransformStream<Uint8Array, Uint8Array>({
                 start: (controller) => {
-                    cut = () => controller.error(new Error("The server is shutting down"));
+                    cut = () => controller.error(new BodyCutOff("The server is shutting down"));
                     this.#cutOffs.add(cut);
                 },
                 flush: () => {
@@ -289,7 +300,7 @@ export class WebResponder {
                     return this.#fileResponse(request, incoming, answer);
                 case "events":
                     this.#onEventStream?.(request);
-                    return new Response(this.#eventBody(answer.events, incoming.exchange), { status: 200, headers: toHeaders(answer.headers) });
+                    return new Response(this.#eventBody(answer, incoming), { status: 200, headers: toHeaders(answer.headers) });
             }
         } catch (error) {
             return this.#failure(error);
@@ -313,44 +324,57 @@ export class WebResponder {
     }
 
     /** The event stream's body: the SSEResponse writes into it, and learns when the client leaves. */
-    #eventBody(events: SSEResponse, exchange: Exchange): ReadableStream<Uint8Array> {
+    #eventBody({ events, origin }: EventsAnswer, incoming: WebIncoming): ReadableStream<Uint8Array> {
+        const exchange = incoming.exchange;
         const encoder = new TextEncoder();
+        const streams = this.#streams;
         let drained: (() => void) | undefined;
         const whenPulled = () => {
             drained?.();
             drained = undefined;
         };
         const gone = () => {
-            if (!this.#openStreams.delete(events)) return;
+            if (!streams.delete(events)) return;
             exchange.leave();
             whenPulled();
             events[clientGone]();
         };
-        this.#openStreams.add(events);
+        streams.add(events, origin);
         return new ReadableStream<Uint8Array>(
             {
                 start: (controller) => {
                     const sink: EventSink = {
                         write: (text) => {
-                            if (!this.#openStreams.has(events)) return false;
+                            if (!streams.has(events)) return false;
                             controller.enqueue(encoder.encode(text));
                             return (controller.desiredSize ?? 0) > 0;
                         },
-                        drained: () => (this.#openStreams.has(events) ? new Promise<void>((resolve) => (drained = resolve)) : Promise.resolve()),
+                        drained: () => (streams.has(events) ? new Promise<void>((resolve) => (drained = resolve)) : Promise.resolve()),
+                        pending: () => eventQueueBytes - (controller.desiredSize ?? 0),
                         end: () => {
-                            if (!this.#openStreams.delete(events)) return;
+                            if (!streams.delete(events)) return;
                             exchange.finish();
                             whenPulled();
                             controller.close();
                         },
+                        abort: () => {
+                            if (streams.has(events)) controller.error(new BodyCutOff("The client is not reading; the stream was cut off"));
+                            gone();
+                        },
                     };
-                    events[startStream](sink, this.#logError);
+                    events[startStream](sink, { ...this.#streamSettings, lastEventId: incoming.header("last-event-id") });
                 },
                 pull: whenPulled,
                 cancel: gone,
             },
-            new ByteLengthQueuingStrategy({ highWaterMark: 16 * 1024 }),
+            new ByteLengthQueuingStrategy({ highWaterMark: eventQueueBytes }),
         );
+    }
+
+    /** For the runtime's error hook: an answer that failed once handed over. */
+    serveError(error: unknown): Response {
+        if (!(error instanceof BodyCutOff)) this.#logError("Could not send the answer:", error);
+        return new Response("Internal Server Error", { status: 500 });
     }
 
     #failure(error: unknown): Response {

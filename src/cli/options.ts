@@ -16,6 +16,9 @@ Options:
   --workers N             run N processes on the port ("auto": one per core)
   --quiet                 no access log
   --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: 10000)
+  --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: 15000)
+  --channel-history N     events each channel keeps for clients that reconnect (default: 1000)
+  --redis URL             channels travel through this Redis server (default: $REDIS_URL)
   -h, --help              show this help
   -v, --version           show the version
 
@@ -37,6 +40,9 @@ export interface ServeOptions {
     workers: number;
     quiet: boolean;
     shutdownTimeout: number;
+    heartbeatInterval: number;
+    channelHistory: number;
+    redisUrl: string | undefined;
 }
 
 /** A mistake on the command line: printed as one line, exit code 1. */
@@ -58,6 +64,9 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
                 workers: { type: "string" },
                 quiet: { type: "boolean" },
                 "shutdown-timeout": { type: "string" },
+                heartbeat: { type: "string" },
+                "channel-history": { type: "string" },
+                redis: { type: "string" },
                 help: { type: "boolean", short: "h" },
                 version: { type: "boolean", short: "v" },
             },
@@ -86,6 +95,9 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
             workers,
             quiet: values.quiet ?? false,
             shutdownTimeout: wholeNumber("--shutdown-timeout", values["shutdown-timeout"] ?? "10000", 0, 2 ** 31 - 1),
+            heartbeatInterval: wholeNumber("--heartbeat", values.heartbeat ?? "15000", 0, 2 ** 31 - 1),
+            channelHistory: wholeNumber("--channel-history", values["channel-history"] ?? "1000", 0, 1_000_000),
+            redisUrl: values.redis ?? (env["REDIS_URL"] || undefined),
         },
     };
 }
@@ -119,5 +131,8 @@ export function serverOptions(options: ServeOptions): StartOptions {
         watch: options.watch,
         logger: !options.quiet,
         shutdownTimeout: options.shutdownTimeout,
+        heartbeatInterval: options.heartbeatInterval,
+        channelHistory: options.channelHistory,
+        ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
     };
 }

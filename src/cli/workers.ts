@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { createServer, type AddressInfo } from "node:net";
 import { runtime } from "../adapters/runtime.ts";
+import { relayChannels } from "../channels/cluster.ts";
 import { startHTTPServer } from "../server.ts";
 import type { RouteInfo, ServerHandle } from "../types.ts";
 import { banner } from "./banner.ts";
@@ -29,8 +30,11 @@ export async function runPrimary(options: ServeOptions, version: string, cwd: st
     let stopping = false;
     let announced = false;
 
+    if (options.redisUrl === undefined) relayChannels(options.channelHistory);
+
     const fork = () => {
-        const worker = cluster.fork(sharedPort === undefined ? {} : { [workerPortVariable]: String(sharedPort) });
+        // Without Redis, the workers' channels go through this process (relayChannels below).
+        const worker = cluster.fork({ VSHS_CHANNELS: "cluster", ...(sharedPort === undefined ? {} : { [workerPortVariable]: String(sharedPort) }) });
         worker.on("message", (message: WorkerMessage) => {
             if (message?.vshs === "failed") failAll(message.message);
             if (message?.vshs !== "listening") return;

@@ -14,11 +14,12 @@ export type Answer =
     | { kind: "stream"; status: number; headers: AnswerHeaders; body: ReadableStream<Uint8Array> }
     /** `length` bytes of a file from `start` (headers, Content-Length included, already decided). */
     | { kind: "file"; status: 200 | 206; headers: AnswerHeaders; path: string; start: number; length: number }
-    /** An event stream: the adapter sends the headers, then lets the SSEResponse write. */
-    | { kind: "events"; status: 200; headers: AnswerHeaders; events: SSEResponse };
+    /** An event stream: the adapter sends the headers, then lets the SSEResponse write. `origin`: the handler that returned it. */
+    | { kind: "events"; status: 200; headers: AnswerHeaders; events: SSEResponse; origin?: unknown };
 
 export function textAnswer(status: number, headers: Readonly<AnswerHeaders>, text: string): Answer {
     return { kind: "bytes", status, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: text };
 }
 
 export type FileAnswer = Extract<Answer, { kind: "file" }>;
+export type EventsAnswer = Extract<Answer, { kind: "events" }>;

@@ -1,20 +1,47 @@
+import { eventFrame, type EventFields } from "./event-frame.ts";
+
 /** Where an event stream's text goes: implemented by each server adapter over its socket. */
 export interface EventSink {
     /** Queues text for the client; false when the socket's buffer is full. */
     write(text: string): boolean;
     /** Resolves once the socket can take more, or is closed. */
     drained(): Promise<void>;
+    /** Bytes written but not yet taken by the socket (what a client that does not read makes grow). */
+    pending(): number;
     /** Ends the response. */
     end(): void;
+    /** Drops the connection at once (a client that does not read). */
+    abort(): void;
+}
+
+/** How the adapter starts a stream: its settings and what the request said. */
+export interface StreamStart {
+    log: Logger;
+    /** The request's Last-Event-ID header. */
+    lastEventId: string | undefined;
+    /** Milliseconds of quiet before a comment line is sent; 0 for none. */
+    heartbeatInterval: number;
+    /** Bytes a client may leave unread before it is cut off. */
+    maxEventBuffer: number;
 }
 
 export type EventStreamCallback = (self: SSEResponse) => unknown;
 
+/** Something an event stream can follow (a channel): it sends to the stream until the stream ends. */
+export interface Followable {
+    [follow](stream: SSEResponse): Promise<void>;
+}
+
 // Symbol.for, so that an SSEResponse made by another copy of vshs (a route importing its own) still streams.
 export const startStream = Symbol.for("vshs.SSEResponse.start");
 export const clientGone = Symbol.for("vshs.SSEResponse.clientGone");
+export const writeFrame = Symbol.for("vshs.SSEResponse.writeFrame");
+export const closeWithRetry = Symbol.for("vshs.SSEResponse.closeWithRetry");
+export const follow = Symbol.for("vshs.channel.follow");
 
 type Logger = (message: string, error: unknown) => void;
+
+const fullFormKeys = new Set(["data", "event", "id", "retry"]);
 
 /**
  * Return one from a handler to answer with a stream of Server-Sent Events:
@@ -29,6 +56,11 @@ export class SSEResponse {
     readonly #controller = new AbortController();
     #sink: EventSink | undefined;
     #log: Logger = console.error;
+    #lastEventId: string | undefined;
+    #maxEventBuffer = Infinity;
+    #heartbeatInterval = 0;
+    #heartbeat: ReturnType<typeof setTimeout> | undefined;
+    #lastWrite = 0;
 
     constructor(callback: EventStreamCallback) {
         if (typeof callback !== "function") throw new TypeError("SSEResponse needs a callback function");
@@ -44,23 +76,33 @@ export class SSEResponse {
         return this.#controller.signal.aborted;
     }
 
+    /** The id of the last event the client saw, from its Last-Event-ID header when it reconnects. */
+    get lastEventId(): string | undefined {
+        return this.#lastEventId;
+    }
+
     /**
-     * Sends one event: `event: <event>` (if given) and `data: <data as JSON>`.
-     * Resolves once the event is handed to the socket; rejects once the stream has ended.
-     * A rejection nobody awaits is ignored, so a timer that keeps sending after a disconnect cannot crash the process.
+     * Sends one event. `send(data, event?)`: `event: <event>` (if given) and `data: <data as JSON>`.
+     * `send({ data, event, id, retry })`: the same with an id and a reconnection delay; a string `data`
+     * is sent as it is (one `data:` line per line of it), anything else as JSON.
+     * Resolves once the event is handed to the socket (waiting while its buffer is full); rejects once
+     * the stream has ended. A rejection nobody awaits is ignored, so a timer that keeps sending after
+     * a disconnect cannot crash the process.
      */
     send(data: unknown, event?: string): Promise<void> {
-        if (this.closed || this.#sink === undefined) return quietRejection(new Error("The event stream is closed"));
         let text: string;
         try {
-            text = formatEvent(data, event);
+            text = arguments.length === 1 && isFullForm(data) ? eventFrame(data) : eventFrame({ data: JSON.stringify(data) ?? "", event });
         } catch (error) {
             return quietRejection(error);
         }
-        if (this.#sink.write(text)) return Promise.resolve();
-        return quiet(this.#sink.drained().then(() => {
-            if (this.closed) throw new Error("The event stream is closed");
-        }));
+        return this[writeFrame](text);
+    }
+
+    /** Follows a channel: sends the events it missed (by its Last-Event-ID), then each new one, until the stream ends. */
+    subscribe(channel: Followable): Promise<void> {
+        if (this.closed) return quietRejection(new Error("The event stream is closed"));
+        return quiet(channel[follow](this));
     }
 
     /** Ends the stream from the server's side. */
@@ -70,13 +112,42 @@ export class SSEResponse {
         this.#sink?.end();
     }
 
+    /** Writes framed text; the one way text reaches the sink. */
+    [writeFrame](text: string): Promise<void> {
+        const sink = this.#sink;
+        if (this.closed || sink === undefined) return quietRejection(new Error("The event stream is closed"));
+        this.#lastWrite = performance.now();
+        const room = sink.write(text);
+        if (sink.pending() > this.#maxEventBuffer) {
+            this.#cutOff();
+            return quietRejection(new Error(`The client is not reading: more than ${this.#maxEventBuffer} bytes wait for it, so the stream was cut off`));
+        }
+        if (room) return Promise.resolve();
+        return quiet(
+            sink.drained().then(() => {
+                if (this.closed) throw new Error("The event stream is closed");
+            }),
+        );
+    }
+
+    /** Ends the stream after telling the client when to come back (shutdown, reload): `retry: <ms>`. */
+    [closeWithRetry](ms: number): void {
+        if (this.closed || this.#sink === undefined) return this.close();
+        this.#sink.write(`retry: ${Math.round(ms)}\n\n`);
+        this.close();
+    }
+
     /** Called by the adapter once the headers are sent. */
-    [startStream](sink: EventSink, log: Logger): void {
+    [startStream](sink: EventSink, start: StreamStart): void {
         this.#sink = sink;
-        this.#log = log;
+        this.#log = start.log;
+        this.#lastEventId = start.lastEventId;
+        this.#maxEventBuffer = start.maxEventBuffer;
+        this.#heartbeatInterval = start.heartbeatInterval;
         // A comment, which EventSource ignores, so that the headers leave at once: Bun and some proxies
         // hold them back until the body's first bytes, and a quiet stream would look like a hung request.
-        sink.write(":ok\n\n");
+        this[writeFrame](":ok\n\n");
+        this.#scheduleHeartbeat(this.#heartbeatInterval);
         Promise.resolve()
             .then(() => this.#callback(this))
             .catch((error: unknown) => {
@@ -91,7 +162,28 @@ export class SSEResponse {
         if (!this.closed) this.#finish();
     }
 
+    // One timer per stream, re-armed for the rest of the quiet period rather than reset on every send.
+    #scheduleHeartbeat(delay: number): void {
+        if (this.#heartbeatInterval <= 0 || this.closed) return;
+        this.#heartbeat = setTimeout(() => {
+            const quietFor = performance.now() - this.#lastWrite;
+            if (quietFor >= this.#heartbeatInterval) {
+                void this[writeFrame](":\n\n");
+                this.#scheduleHeartbeat(this.#heartbeatInterval);
+            } else {
+                this.#scheduleHeartbeat(this.#heartbeatInterval - quietFor);
+            }
+        }, delay);
+        this.#heartbeat.unref?.();
+    }
+
+    #cutOff(): void {
+        this.#finish();
+        this.#sink?.abort();
+    }
+
     #finish(): void {
+        clearTimeout(this.#heartbeat);
         this.#controller.abort();
         try {
             this.onConnectionClosed?.();
@@ -107,15 +199,15 @@ export function isSSEResponse(value: unknown): value is SSEResponse {
 
 export const eventStreamHeaders = {
     "content-type": "text/event-stream",
-    "cache-control": "no-cache",
+    // no-transform: proxies must not compress or rewrite a stream, which would hold events back.
+    "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
 } as const;
 
-function formatEvent(data: unknown, event: string | undefined): string {
-    const json = JSON.stringify(data) ?? "";
-    if (event === undefined || event === "") return `data: ${json}\n\n`;
-    if (/[\r\n]/.test(event)) throw new TypeError("An event name cannot contain a line break");
-    return `event: ${event}\ndata: ${json}\n\n`;
+/** `{ data, event?, id?, retry? }` and nothing else: the fuller form of send(). */
+function isFullForm(value: unknown): value is EventFields<unknown> {
+    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype || !("data" in value)) return false;
+    return Object.keys(value).every((key) => fullFormKeys.has(key));
 }
 
 function quiet(promise: Promise<void>): Promise<void> {

@@ -6,12 +6,12 @@ import { EventStreamParser, type ServerEvent } from "../../dist/testing/parse-ev
  * Opens an event stream with node:http (so the test controls the socket) and collects events
  * until `count` have arrived; `close()` drops the connection as a leaving client would.
  */
-export function openEventStream(url: string) {
+export function openEventStream(url: string, headers: Record<string, string> = {}) {
     const events: ServerEvent[] = [];
     const parser = new EventStreamParser();
     let waiting: { count: number; resolve: () => void } | null = null;
     let response: http.IncomingMessage | undefined;
-    const request = http.get(url, { headers: { accept: "text/event-stream" } });
+    const request = http.get(url, { headers: { accept: "text/event-stream", ...headers } });
     const opened = new Promise<http.IncomingMessage>((resolve, reject) => {
         request.on("response", (res) => {
             response = res;

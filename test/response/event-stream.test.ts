@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SSEResponse } from "vshs";
+import { connect } from "node:net";
+import { SSEResponse, startHTTPServer } from "vshs";
 import { openEventStream } from "../helpers/events.ts";
 import { runtime } from "../helpers/runtime.ts";
 import { captureErrors, serve } from "../helpers/server.ts";
@@ -86,6 +87,72 @@ const server = await serve({
     },
 });
 
+const bound = 256 * 1024;
+const chunk = "x".repeat(64 * 1024);
+const firehose = { sent: 0, closed: 0 };
+const awaited = { sent: 0, closed: 0 };
+
+const tuned = await serve({
+    heartbeatInterval: 150,
+    maxEventBuffer: bound,
+    routes: {
+        "/quiet/GET": () => new SSEResponse(() => {}),
+        "/chatty/GET": () =>
+            new SSEResponse((self) => {
+                const timer = setInterval(() => void self.send("chat"), 40);
+                self.onConnectionClosed = () => clearInterval(timer);
+            }),
+        // Sends nobody awaits, as a channel fanning out does: only the bound stops the growth.
+        "/firehose/GET": () =>
+            new SSEResponse(async (self) => {
+                self.onConnectionClosed = () => firehose.closed++;
+                while (!self.closed) {
+                    void self.send(chunk);
+                    firehose.sent += chunk.length;
+                    await new Promise((resolve) => setImmediate(resolve));
+                }
+            }),
+        "/awaited/GET": () =>
+            new SSEResponse(async (self) => {
+                self.onConnectionClosed = () => awaited.closed++;
+                for (;;) {
+                    await self.send(chunk);
+                    awaited.sent += chunk.length;
+                }
+            }),
+        "/last-event-id/GET": () => new SSEResponse((self) => self.send(self.lastEventId ?? null).then(() => self.close())),
+    },
+});
+
+/** A client that sends its request and then never reads. */
+function stalledClient(port: number, path: string) {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.pause();
+    return socket;
+}
+
+/** The text a stream sends within `ms`. */
+async function textWithin(url: string, ms: number): Promise<string> {
+    const controller = new AbortController();
+    const response = await fetch(url, { signal: controller.signal });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const stop = setTimeout(() => controller.abort(), ms);
+    try {
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            text += value;
+        }
+    } catch {
+        // aborted: the time is up
+    }
+    clearTimeout(stop);
+    return text;
+}
+
 async function until(condition: () => boolean, ms = 1000): Promise<number> {
     const start = Date.now();
     while (!condition()) {
@@ -96,13 +163,13 @@ async function until(condition: () => boolean, ms = 1000): Promise<number> {
 }
 
 describe("Server-Sent Events", () => {
-    it("answers with the event-stream headers and CORS", async () => {
-        const stream = openEventStream(server.url + "/loop");
+    it("answers with the event-stream headers and CORS, never compressed", async () => {
+        const stream = openEventStream(server.url + "/loop", { "accept-encoding": "gzip, deflate, br" });
         const response = await stream.opened;
         stream.close();
         assert.equal(response.statusCode, 200);
         assert.equal(response.headers["content-type"], "text/event-stream");
-        assert.equal(response.headers["cache-control"], "no-cache");
+        assert.equal(response.headers["cache-control"], "no-cache, no-transform");
         assert.equal(response.headers["x-accel-buffering"], "no");
         assert.equal(response.headers["access-control-allow-origin"], "*");
         assert.equal(response.headers["content-encoding"], undefined);
@@ -212,5 +279,63 @@ describe("Server-Sent Events", () => {
         assert.equal(await response.text(), "");
         await sleep(20);
         assert.equal(seen.headRan, 0);
+    });
+});
+
+describe("Server-Sent Events in production: heartbeats, slow clients, resume, shutdown", () => {
+    it("sends a comment line on a stream quiet for heartbeatInterval", async () => {
+        const text = await textWithin(tuned.url + "/quiet", 400);
+        assert.match(text, /^:ok\n\n(:\n\n){1,3}$/);
+    });
+
+    it("sends no heartbeat while events flow", async () => {
+        const text = await textWithin(tuned.url + "/chatty", 400);
+        assert.ok(text.includes('data: "chat"'), text);
+        assert.doesNotMatch(text, /^:\n/m);
+    });
+
+    it("cuts off a client that stops reading once maxEventBuffer is passed; memory stays bounded", async () => {
+        const socket = stalledClient(tuned.port, "/firehose");
+        try {
+            await until(() => firehose.closed === 1, 10_000);
+            // What the kernel's socket buffers took, plus the bound: nowhere near what the loop would send.
+            assert.ok(firehose.sent < 48 * 1024 * 1024, `${firehose.sent} bytes were queued for a client that reads nothing`);
+            const sentAtCutOff = firehose.sent;
+            await sleep(100);
+            assert.equal(firehose.sent, sentAtCutOff, "the loop stopped");
+        } finally {
+            socket.destroy();
+        }
+        assert.equal(await (await tuned.fetch("/last-event-id")).status, 200, "the server keeps serving");
+    });
+
+    it("makes await send() wait while the client does not read", async () => {
+        const socket = stalledClient(tuned.port, "/awaited");
+        try {
+            await until(() => awaited.sent > 0, 2000);
+            await sleep(500);
+            const stalledAt = awaited.sent;
+            await sleep(300);
+            assert.equal(awaited.sent, stalledAt, "send() resolved although nothing was read");
+            assert.ok(stalledAt < 48 * 1024 * 1024, `${stalledAt} bytes`);
+        } finally {
+            socket.destroy();
+        }
+        await until(() => awaited.closed === 1, 2000);
+    });
+
+    it("gives the handler the client's Last-Event-ID as self.lastEventId", async () => {
+        const resumed = await (await tuned.fetch("/last-event-id", { headers: { "last-event-id": "42" } })).text();
+        assert.equal(resumed, ':ok\n\ndata: "42"\n\n');
+        assert.equal(await (await tuned.fetch("/last-event-id")).text(), ":ok\n\ndata: null\n\n");
+    });
+
+    it("on shutdown, tells open streams when to reconnect (retry:) and ends them", async () => {
+        const handle = await startHTTPServer({ hostname: "127.0.0.1", port: 0, routes: { "/s/GET": () => new SSEResponse(() => {}) } });
+        const response = await fetch(handle.url + "/s");
+        const text = response.text();
+        await sleep(50);
+        await handle.close();
+        assert.match(await text, /^:ok\n\nretry: \d{4}\n\n$/);
     });
 });

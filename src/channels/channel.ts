@@ -1,0 +1,189 @@
+import cluster from "node:cluster";
+import { StartupError } from "../errors.ts";
+import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
+import { follow, SSEResponse, writeFrame, type Followable } from "../response/event-stream.ts";
+import { LocalTransport } from "./local.ts";
+import type { ChannelMessage, ChannelTransport, TransportOptions } from "./transport.ts";
+
+/** The event a follower gets when its Last-Event-ID is older than the history kept: it must reload. */
+export const resetEvent = "vshs-reset";
+
+export const defaultChannelHistory = 1000;
+
+/** How channels travel, decided by the server's options and environment, never by route code. */
+export interface ChannelSettings {
+    /** Events kept per channel for clients that reconnect. */
+    history: number;
+    /** Through Redis when set (the `redisUrl` option, or REDIS_URL). */
+    redisUrl: string | undefined;
+}
+
+type Follower = (message: ChannelMessage) => void;
+
+/**
+ * The channels of this process: their followers here, and the one transport they travel by. Kept on
+ * globalThis so that routes importing their own copy of vshs share it with the server.
+ */
+class ChannelHub {
+    readonly #followers = new Map<string, Set<Follower>>();
+    readonly #frames = new WeakMap<ChannelMessage, string>();
+    #transport: Promise<ChannelTransport> | undefined;
+    #kind = "";
+    #users = 0;
+
+    /** A server starts using channels with these settings; returns what it calls when it stops. */
+    use(settings: ChannelSettings): () => Promise<void> {
+        const kind = transportKind(settings);
+        if (this.#users > 0 && kind !== this.#kind) {
+            throw new StartupError(`The servers of one process share their channels, and these already go ${this.#kind}: a second server cannot send them ${kind}`);
+        }
+        if (this.#transport === undefined || kind !== this.#kind) this.#replace(kind, settings);
+        this.#users++;
+        let released = false;
+        return async () => {
+            if (released) return;
+            released = true;
+            if (--this.#users === 0) await this.#close();
+        };
+    }
+
+    /** The transport, made in-process on first use if no server chose one. */
+    transport(): Promise<ChannelTransport> {
+        if (this.#transport === undefined) this.#replace(transportKind({ history: defaultChannelHistory, redisUrl: undefined }), { history: defaultChannelHistory, redisUrl: undefined });
+        return this.#transport!;
+    }
+
+    /** Starts handing this channel's messages to `follower`; returns how to stop. */
+    follow(channel: string, follower: Follower): () => void {
+        let followers = this.#followers.get(channel);
+        if (followers === undefined) this.#followers.set(channel, (followers = new Set()));
+        followers.add(follower);
+        return () => {
+            followers.delete(follower);
+            if (followers.size === 0 && this.#followers.get(channel) === followers) this.#followers.delete(channel);
+        };
+    }
+
+    /** The event's text, made once however many streams it goes to. */
+    frame(message: ChannelMessage): string {
+        let frame = this.#frames.get(message);
+        if (frame === undefined) this.#frames.set(message, (frame = eventFrame({ id: message.id, event: message.event, data: message.data })));
+        return frame;
+    }
+
+    readonly #deliver = (channel: string, message: ChannelMessage): void => {
+        const followers = this.#followers.get(channel);
+        if (followers !== undefined) for (const follower of followers) follower(message);
+    };
+
+    #replace(kind: string, settings: ChannelSettings): void {
+        const previous = this.#transport;
+        this.#kind = kind;
+        this.#transport = createTransport(settings, { deliver: this.#deliver, history: settings.history });
+        this.#transport.catch(() => {}); // reported to whoever awaits it
+        void previous?.then((transport) => transport.close()).catch(() => {});
+    }
+
+    async #close(): Promise<void> {
+        const transport = this.#transport;
+        this.#transport = undefined;
+        this.#kind = "";
+        await transport?.then((each) => each.close()).catch(() => {});
+    }
+}
+
+function transportKind({ history, redisUrl }: ChannelSettings): string {
+    const via = redisUrl ? `through Redis at ${redisUrl}` : clusterChannels() ? "through the cluster primary" : "within this process";
+    return `${via} (history ${history})`;
+}
+
+/** A worker started by `vshs --workers`, whose primary relays channels. */
+function clusterChannels(): boolean {
+    return cluster.isWorker && process.env.VSHS_CHANNELS === "cluster";
+}
+
+async function createTransport(settings: ChannelSettings, options: TransportOptions): Promise<ChannelTransport> {
+    if (settings.redisUrl) {
+        const { RedisTransport } = await import("./redis.ts");
+        return RedisTransport.connect(settings.redisUrl, options);
+    }
+    if (clusterChannels()) {
+        const { ClusterTransport } = await import("./cluster.ts");
+        return new ClusterTransport(options);
+    }
+    return new LocalTransport(options);
+}
+
+const hubKey = Symbol.for("vshs.channels");
+const hub: ChannelHub = ((globalThis as Record<symbol, ChannelHub | undefined>)[hubKey] ??= new ChannelHub());
+
+/** Called by startHTTPServer; the returned function by its close(). */
+export function useChannels(settings: ChannelSettings): () => Promise<void> {
+    return hub.use(settings);
+}
+
+/**
+ * A named stream of events that any handler may publish to and any event stream may follow, in this
+ * process, across `--workers`, or across machines through Redis, as the server is configured.
+ */
+export class Channel implements Followable {
+    readonly name: string;
+
+    constructor(name: string) {
+        if (typeof name !== "string" || name === "") throw new TypeError("A channel needs a name");
+        this.name = name;
+    }
+
+    /** Sends an event to every follower, wherever it is connected; resolves with the event's id. */
+    async publish(data: unknown, event?: string): Promise<string> {
+        if (event !== undefined) assertFieldValue("event name", event);
+        const transport = await hub.transport();
+        return String(await transport.publish(this.name, event === "" ? undefined : event, JSON.stringify(data) ?? ""));
+    }
+
+    /** An event stream that follows this channel: `return channel("chat").stream()`. */
+    stream(): SSEResponse {
+        return new SSEResponse((self) => self.subscribe(this));
+    }
+
+    /**
+     * Sends the stream the events it missed (by its Last-Event-ID) or, if they are no longer kept, a
+     * `vshs-reset` event; then each new event until the stream ends. Every event goes out once, in order.
+     */
+    async [follow](stream: SSEResponse): Promise<void> {
+        let lastSent = -Infinity;
+        let waiting: ChannelMessage[] | null = [];
+        const send = (message: ChannelMessage) => {
+            if (message.id <= lastSent) return;
+            lastSent = message.id;
+            void stream[writeFrame](hub.frame(message));
+        };
+        // Following starts before the history is read, so no event falls between the two.
+        const stop = hub.follow(this.name, (message) => (waiting === null ? send(message) : waiting.push(message)));
+        stream.signal.addEventListener("abort", stop, { once: true });
+        try {
+            const transport = await hub.transport();
+            const lastEventId = stream.lastEventId;
+            if (lastEventId !== undefined && lastEventId !== "") {
+                const replay = await transport.replay(this.name, /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : NaN);
+                if ("tooOld" in replay) {
+                    lastSent = replay.latestId;
+                    void stream[writeFrame](eventFrame({ event: resetEvent, id: replay.latestId, data: { channel: this.name, lastEventId } }));
+                } else {
+                    for (const message of replay.missed) send(message);
+                }
+            }
+        } catch (error) {
+            stop();
+            throw error;
+        }
+        const arrived = waiting;
+        waiting = null;
+        for (const message of arrived) send(message);
+    }
+}
+
+/** The channel of this name: `channel("chat").publish({ text })`, `return channel("chat").stream()`. */
+export function channel(name: string): Channel {
+    return new Channel(name);
+}

@@ -1,0 +1,25 @@
+import { ChannelHistory } from "./history.ts";
+import type { ChannelTransport, Deliver, Replay, TransportOptions } from "./transport.ts";
+
+/** Channels within one process: the default. */
+export class LocalTransport implements ChannelTransport {
+    readonly #deliver: Deliver;
+    readonly #history: ChannelHistory;
+
+    constructor({ deliver, history }: TransportOptions) {
+        this.#deliver = deliver;
+        this.#history = new ChannelHistory(history);
+    }
+
+    async publish(channel: string, event: string | undefined, data: string): Promise<number> {
+        const message = this.#history.add(channel, event, data);
+        this.#deliver(channel, message);
+        return message.id;
+    }
+
+    async replay(channel: string, afterId: number): Promise<Replay> {
+        return this.#history.replay(channel, afterId);
+    }
+
+    async close(): Promise<void> {}
+}

@@ -1,0 +1,34 @@
+/** One published event as every transport carries it; `data` is already text (JSON unless published as a string). */
+export interface ChannelMessage {
+    /** Increasing within a channel, across every process and machine that shares it. */
+    id: number;
+    event: string | undefined;
+    data: string;
+}
+
+/** What a client that reconnects with a Last-Event-ID gets: the events it missed, or word that some are gone. */
+export type Replay = { missed: ChannelMessage[] } | { tooOld: true; latestId: number };
+
+/** Hands a message to the followers of a channel in this process. */
+export type Deliver = (channel: string, message: ChannelMessage) => void;
+
+/**
+ * How published events travel: within one process, between the --workers of one machine, or between
+ * machines. Every transport delivers each message to every process exactly once and in id order,
+ * the publishing process included (through `deliver`, never directly).
+ */
+export interface ChannelTransport {
+    /** Gives the event the channel's next id and delivers it everywhere; resolves with that id. */
+    publish(channel: string, event: string | undefined, data: string): Promise<number>;
+    /** The events after `afterId` still kept (at most `history` per channel). */
+    replay(channel: string, afterId: number): Promise<Replay>;
+    /** Lets go of connections and timers. */
+    close(): Promise<void>;
+}
+
+/** What every transport is made with. */
+export interface TransportOptions {
+    deliver: Deliver;
+    /** How many events each channel keeps for clients that reconnect. */
+    history: number;
+}
