@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { startCli, type RunningCli } from "../helpers/cli.ts";
+import { openEventStream } from "../helpers/events.ts";
+import { fixturesDir } from "../helpers/server.ts";
+
+/** A POST on a connection of its own, so that the cluster spreads them over the workers. */
+function post(url: string, body: unknown): Promise<{ id: string; pid: number }> {
+    return new Promise((resolve, reject) => {
+        const request = http.request(url, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (response) => {
+            let text = "";
+            response.setEncoding("utf8");
+            response.on("data", (chunk) => (text += chunk));
+            response.on("end", () => resolve(JSON.parse(text)));
+        });
+        request.on("error", reject);
+        request.end(JSON.stringify(body));
+    });
+}
+
+/** Event streams opened until they are held by `workers` different processes. */
+async function streamsOnEveryWorker(url: string, workers: number) {
+    const streams: ReturnType<typeof openEventStream>[] = [];
+    const pids = new Set<string>();
+    for (let tries = 0; pids.size < workers && tries < 30; tries++) {
+        const stream = openEventStream(url);
+        const [hello] = await stream.waitFor(1);
+        assert.equal(hello!.event, "worker");
+        if (pids.has(hello!.data)) {
+            stream.close();
+            continue;
+        }
+        pids.add(hello!.data);
+        streams.push(stream);
+    }
+    assert.equal(pids.size, workers, "the streams reached every worker");
+    return streams;
+}
+
+// On Deno, the CLI command of the tests adds --unstable-net, which --workers needs there.
+describe("channels across vshs --workers", () => {
+    let cli: RunningCli;
+    after(() => cli?.signal("SIGTERM"));
+
+    it("delivers every event published on any worker to streams on every worker, once and in order", async () => {
+        cli = await startCli([path.join(fixturesDir, "channels"), "--port", "0", "--workers", "2", "--quiet"]);
+        const streams = await streamsOnEveryWorker(cli.url + "/feed", 2);
+        const published = await Promise.all(Array.from({ length: 100 }, (_, n) => post(cli.url + "/feed", { n })));
+        assert.equal(new Set(published.map((each) => each.pid)).size, 2, "both workers published");
+        const expected = published.map((each) => each.id).sort((a, b) => Number(a) - Number(b));
+        for (const stream of streams) {
+            const events = (await stream.waitFor(101)).slice(1);
+            assert.deepEqual(events.map((event) => event.id), expected);
+            stream.close();
+        }
+    });
+
+    it("replays from the primary's history on whichever worker the client reconnects to", async () => {
+        const ids: string[] = [];
+        for (let n = 0; n < 5; n++) ids.push((await post(cli.url + "/feed", { again: n })).id);
+        for (let attempt = 0; attempt < 4; attempt++) {
+            const stream = openEventStream(cli.url + "/feed", { "last-event-id": ids[1]! });
+            const events = (await stream.waitFor(4)).slice(1);
+            stream.close();
+            assert.deepEqual(events.map((event) => event.id), ids.slice(2));
+        }
+    });
+});
