@@ -10,7 +10,7 @@ import { importedFiles } from "./router/load-route.ts";
 import { loadRouteFolder, routeObjectEntries } from "./router/route-table.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
 import { OpenStreams } from "./response/open-streams.ts";
-import { RouteWatcher } from "./router/watch-routes.ts";
+import { fingerprints, RouteWatcher } from "./router/watch-routes.ts";
 import { StaticFolder } from "./static/serve-static.ts";
 import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 
@@ -84,16 +84,25 @@ function buildRouter(entries: RouteEntry[]): Router {
 
 function watchFolder(folder: string, pipeline: Pipeline, streams: OpenStreams, logError: ErrorLogger): RouteWatcher {
     let generation = 1;
+    let loaded = fingerprints(routeFiles(pipeline.router));
+    const fileOfHandler = new WeakMap<object, string>();
+    const remember = (router: Router) => router.entries.forEach(({ handler, file }) => file !== undefined && fileOfHandler.set(handler, file));
+    remember(pipeline.router);
     const watcher: RouteWatcher = new RouteWatcher(folder, async () => {
         const started = performance.now();
         generation++;
         try {
             const router = buildRouter(await loadRouteFolder(folder, { tolerant: true, generation, logError }));
             pipeline.useRouter(router);
-            // Streams opened by a handler that was just replaced would go on running its old code: they
-            // end, with a retry hint, and their clients reconnect to the new one.
-            const current = new Set(router.entries.map((entry) => entry.handler));
-            streams.closeWhere((handler) => !current.has(handler as RouteEntry["handler"]));
+            remember(router);
+            const current = fingerprints(routeFiles(router));
+            // A stream opened by a route file that changed (or went away) would go on running the old
+            // code: it ends with a retry hint, and its client reconnects to the new code.
+            streams.closeWhere((handler) => {
+                const file = fileOfHandler.get(handler as object);
+                return file !== undefined && current.get(file) !== loaded.get(file);
+            });
+            loaded = current;
             console.log(`Routes reloaded: ${router.entries.length} routes in ${Math.round(performance.now() - started)} ms`);
         } catch (error) {
             logError("Routes not reloaded, the previous ones still answer:", error instanceof Error ? error.message : error);
@@ -102,6 +111,10 @@ function watchFolder(folder: string, pipeline: Pipeline, streams: OpenStreams, l
     });
     watcher.follow(importedFiles());
     return watcher;
+}
+
+function routeFiles(router: Router): string[] {
+    return router.entries.flatMap((entry) => (entry.file === undefined ? [] : [entry.file]));
 }
 
 function routeInfo(router: Router): RouteInfo[] {

@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 
 const settleMs = 50;
@@ -68,4 +69,17 @@ export class RouteWatcher {
             }
         });
     }
+}
+
+/** Each file's content digest (missing files left out): a reload compares them to see which route files changed. */
+export function fingerprints(files: Iterable<string>): Map<string, string> {
+    const digests = new Map<string, string>();
+    for (const file of files) {
+        try {
+            digests.set(file, createHash("sha1").update(readFileSync(file)).digest("base64"));
+        } catch {
+            // deleted since: it has no fingerprint, so it counts as changed
+        }
+    }
+    return digests;
 }

@@ -114,6 +114,29 @@ describe("watch mode", () => {
         stream.close();
     });
 
+    it("ends, with a retry hint, the streams of a route file that changed; the others go on", async () => {
+        const ticker = (version: string) => `import { SSEResponse } from "vshs";
+export default () => new SSEResponse((self) => {
+    const timer = setInterval(() => void self.send("${version}"), 20);
+    self.onConnectionClosed = () => clearInterval(timer);
+});
+`;
+        await write("routes/ticker/GET.ts", ticker("old"));
+        await eventually(async () => assert.equal((await server.fetch("/ticker", { method: "HEAD" })).status, 200));
+        const other = server.events("/events");
+        await other.next();
+        const response = await server.fetch("/ticker");
+        const text = response.text();
+        await sleep(50);
+        await write("routes/ticker/GET.ts", ticker("new"));
+        assert.match(await text, /data: "old"\n\nretry: \d+\n\n$/);
+        assert.ok((await other.next()).data !== undefined, "the stream of an unchanged route goes on");
+        other.close();
+        const renewed = server.events("/ticker");
+        assert.equal((await renewed.next()).data, '"new"');
+        renewed.close();
+    });
+
     it("needs a routes folder", async () => {
         await assert.rejects(startHTTPServer({ port: 0, routes: {}, watch: true }), /The watch option needs a routes folder/);
     });
