@@ -50,8 +50,8 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         logError,
     });
     const streams = new OpenStreams();
+    const releaseChannels = await useChannels({ history: channelHistory, redisUrl });
     const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout, streams, heartbeatInterval, maxEventBuffer });
-    const releaseChannels = useChannels({ history: channelHistory, redisUrl });
     const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, streams, logError) : null;
     let boundPort: number;
     try {

@@ -31,8 +31,8 @@ class ChannelHub {
     #kind = "";
     #users = 0;
 
-    /** A server starts using channels with these settings; returns what it calls when it stops. */
-    use(settings: ChannelSettings): () => Promise<void> {
+    /** A server starts using channels with these settings; resolves, once connected, with what it calls when it stops. */
+    async use(settings: ChannelSettings): Promise<() => Promise<void>> {
         const kind = transportKind(settings);
         if (this.#users > 0 && kind !== this.#kind) {
             throw new StartupError(`The servers of one process share their channels, and these already go ${this.#kind}: a second server cannot send them ${kind}`);
@@ -40,11 +40,18 @@ class ChannelHub {
         if (this.#transport === undefined || kind !== this.#kind) this.#replace(kind, settings);
         this.#users++;
         let released = false;
-        return async () => {
+        const release = async () => {
             if (released) return;
             released = true;
             if (--this.#users === 0) await this.#close();
         };
+        try {
+            await this.#transport;
+        } catch (error) {
+            await release();
+            throw new StartupError((error as Error).message);
+        }
+        return release;
     }
 
     /** The transport, made in-process on first use if no server chose one. */
@@ -117,8 +124,8 @@ async function createTransport(settings: ChannelSettings, options: TransportOpti
 const hubKey = Symbol.for("vshs.channels");
 const hub: ChannelHub = ((globalThis as Record<symbol, ChannelHub | undefined>)[hubKey] ??= new ChannelHub());
 
-/** Called by startHTTPServer; the returned function by its close(). */
-export function useChannels(settings: ChannelSettings): () => Promise<void> {
+/** Called by startHTTPServer (a transport that cannot connect is a StartupError); the function it resolves with, by close(). */
+export function useChannels(settings: ChannelSettings): Promise<() => Promise<void>> {
     return hub.use(settings);
 }
 

@@ -37,7 +37,7 @@ describe("vshs --help and --version", () => {
     it("prints the usage with every option", async () => {
         const { code, stdout } = await runCli(["--help"]);
         assert.equal(code, 0);
-        for (const flag of ["--static DIR", "--port N", "--host H", "--watch", "--workers N", "--quiet", "--shutdown-timeout MS", "--help", "--version", "init [dir]"]) {
+        for (const flag of ["--static DIR", "--port N", "--host H", "--watch", "--workers N", "--quiet", "--shutdown-timeout MS", "--heartbeat MS", "--channel-history N", "--redis URL", "--help", "--version", "init [dir]"]) {
             assert.ok(stdout.includes(flag), flag);
         }
         assert.equal((await runCli(["-h"])).stdout, stdout);
@@ -64,6 +64,12 @@ describe("vshs mistakes: one line, exit code 1", () => {
         await assertMistake([routes, "--shutdown-timeout", "-5"], "vshs: --shutdown-timeout needs a value, not an option (see vshs --help)");
         await assertMistake([routes, "--shutdown-timeout=-5"], 'vshs: --shutdown-timeout must be a whole number from 0 to 2147483647, not "-5"');
     });
+    it("a bad heartbeat or channel history", async () => {
+        await assertMistake([routes, "--heartbeat=1.5"], 'vshs: --heartbeat must be a whole number from 0 to 2147483647, not "1.5"');
+        await assertMistake([routes, "--channel-history=lots"], 'vshs: --channel-history must be a whole number from 0 to 1000000, not "lots"');
+    });
+    it("a Redis server that cannot be reached", () =>
+        assertMistake([routes, "--port", "0", "--redis", "redis://127.0.0.1:1"], /^vshs: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1/));
     it("two routes folders", () => assertMistake(["a", "b"], "vshs: one routes folder only, not 2: a b"));
     it("--watch with --workers", () => assertMistake([routes, "--watch", "--workers", "2"], "vshs: --watch reloads routes in one process: it cannot be combined with --workers"));
     it("a missing routes folder", () => assertMistake(["no-such-folder"], "vshs: no routes folder at no-such-folder (give the folder as the first argument)"));
@@ -142,6 +148,19 @@ describe("vshs --watch", () => {
         await cli.waitForOutput(/Routes reloaded: 1 routes in \d+ ms/);
         assert.equal(await (await fetch(`${cli.url}/hello`)).text(), "after");
         assert.equal(cli.child.exitCode, null, "still the same process");
+    });
+});
+
+describe("vshs event-stream flags", () => {
+    it("--heartbeat sets the quiet time before a comment line", async () => {
+        const cli = await start([path.join(fixturesDir, "channels"), "--port", "0", "--quiet", "--heartbeat", "100", "--channel-history", "3"]);
+        const controller = new AbortController();
+        const response = await fetch(`${cli.url}/feed`, { signal: controller.signal });
+        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+        let text = "";
+        while (!text.includes(":\n\n")) text += (await reader.read()).value;
+        controller.abort();
+        assert.match(text, /^:ok\n\nevent: worker\ndata: \d+\n\n:\n\n/);
     });
 });
 
