@@ -23,11 +23,15 @@ const { values: flags } = parseArgs({
         load: { type: "string" },
         instructions: { type: "boolean", default: false },
         requests: { type: "string", default: "3000" },
+        streams: { type: "string", default: "10000" },
     },
 });
 const duration = flags.smoke ? 1 : Number(flags.duration);
 const rounds = flags.smoke ? 1 : Number(flags.rounds);
 const connections = Number(flags.connections);
+const streamCount = flags.smoke ? 500 : Number(flags.streams);
+const fanOuts = flags.smoke ? 3 : 5;
+const selected = (name) => !flags.only || flags.only.split(",").includes(name);
 
 const has = (command) => {
     try {
@@ -82,7 +86,7 @@ const scenarios = [
         title: "GET a 64 KiB static file with a matching If-None-Match (304)",
         pairs: ["vshs", "fastify"].map((name) => [side("raw", get("/static/asset.bin", { "if-none-match": "ETAG" })), side(name, get("/static/asset.bin", { "if-none-match": "ETAG" }))]),
     },
-].filter((scenario) => !flags.only || flags.only.split(",").includes(scenario.name));
+].filter((scenario) => selected(scenario.name));
 
 // ---- servers ----
 
@@ -99,16 +103,22 @@ function runtimeVersion(runtime) {
     }
 }
 
-function serverCommand({ server, many, runtime }) {
+function serverCommand({ server, many, runtime, nodeOptions = [] }) {
     const script = [path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])];
     if (runtime === "deno") return [runtimeBinary("deno"), "run", "-A", ...script];
     if (runtime === "bun") return [runtimeBinary("bun"), ...script];
-    return [process.execPath, ...script];
+    return [process.execPath, ...nodeOptions, ...script];
+}
+
+/** Runs a command with its open-file limit raised to the hard limit: each event stream holds a descriptor. */
+function withFileLimit(command) {
+    return ["sh", "-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", ...command];
 }
 
 async function startServer(sideToStart) {
     const { server } = sideToStart;
-    const child = spawn(...splitCommand(pin(1, serverCommand(sideToStart))), { cwd: here });
+    const command = serverCommand(sideToStart);
+    const child = spawn(...splitCommand(pin(1, sideToStart.streams ? withFileLimit(command) : command)), { cwd: here });
     let output = "";
     const port = await new Promise((resolve, reject) => {
         child.stdout.on("data", (chunk) => {
@@ -210,6 +220,84 @@ async function verify(scenario) {
         }
         if (a.status !== (scenario.name === "static-304" ? 304 : 200)) throw new Error(`${scenario.name}: status ${a.status}`);
     }
+}
+
+// ---- event streams ----
+
+/** A server holding event streams, run with --expose-gc so that it reports its memory after a collection. */
+const streamSide = (server, label) => ({ server, label, runtime: "node", many: false, streams: true, nodeOptions: ["--expose-gc"] });
+const streamPair = [streamSide("raw-streams", "raw"), streamSide("vshs-streams", "vshs")];
+
+function checkFileLimit() {
+    const hard = execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim();
+    if (hard !== "unlimited" && Number(hard) < streamCount + 100) throw new Error(`streams: ${format(streamCount)} streams need as many open files, and the hard limit (ulimit -Hn) is ${hard}`);
+}
+
+/**
+ * One run against a fresh server: the client process (stream-clients.mjs, on the other core) opens the
+ * streams, reads the server's memory before and after, and times the fan-outs.
+ */
+async function streamRun(sideToRun, count, repetitions) {
+    const server = await startServer(sideToRun);
+    try {
+        const client = pin(0, withFileLimit([process.execPath, path.join(here, "stream-clients.mjs"), String(server.port), String(count), String(repetitions)]));
+        const result = JSON.parse(execFileSync(...splitCommand(client), { encoding: "utf8", timeout: 180_000 }));
+        return {
+            ...result,
+            rssPerStream: (result.after.rss - result.before.rss) / count / 1024,
+            heapPerStream: (result.after.heapUsed - result.before.heapUsed) / count / 1024,
+            fanOut: median(result.fanOutMs),
+            serverSend: median(result.serverSendMs),
+        };
+    } finally {
+        await server.stop();
+    }
+}
+
+/** Both servers send the same bytes: headers (but the date), the opening comment, the events. */
+async function verifyStreams() {
+    const [raw, vshs] = [await streamRun(streamPair[0], 3, 2), await streamRun(streamPair[1], 3, 2)];
+    if (raw.sample !== vshs.sample) throw new Error(`streams: vshs sends different bytes from raw:\n${JSON.stringify(raw.sample)}\n${JSON.stringify(vshs.sample)}`);
+}
+
+async function streamsReport() {
+    checkFileLimit();
+    await verifyStreams();
+    console.log(`## ${format(streamCount)} event streams held open (GET /events), one event sent to all (POST /fanout, ${fanOuts} times per run) — bytes verified identical`);
+    const [baseline, candidate] = streamPair;
+    const runs = { [baseline.label]: [], [candidate.label]: [] };
+    const ratios = { memory: [], fanOut: [] };
+    for (let round = 0; round < rounds; round++) {
+        for (const order of [[baseline, candidate], [candidate, baseline]]) {
+            const results = {};
+            for (const each of order) {
+                results[each.label] = await streamRun(each, streamCount, fanOuts);
+                runs[each.label].push(results[each.label]);
+            }
+            ratios.memory.push(results[candidate.label].rssPerStream / results[baseline.label].rssPerStream);
+            ratios.fanOut.push(results[candidate.label].fanOut / results[baseline.label].fanOut);
+        }
+    }
+    // Each row: the figure over the runs, and beside it the detail that explains it.
+    const row = (measure, key, detail, ratio) => {
+        const summary = (label) => {
+            const values = runs[label].map((run) => run[key]);
+            return { label, median: median(values), min: Math.min(...values), max: Math.max(...values), [detail]: median(runs[label].map((run) => run[detail])) };
+        };
+        return { scenario: "streams", measure, streams: streamCount, baseline: summary(baseline.label), candidate: summary(candidate.label), ratio: median(ratio) };
+    };
+    const memory = row("KiB of RSS per open stream", "rssPerStream", "heapPerStream", ratios.memory);
+    const fanOut = row("ms until every stream has the event", "fanOut", "serverSend", ratios.fanOut);
+    const kib = (n) => n.toFixed(2);
+    console.log(
+        `  ${"vshs memory".padEnd(24)} ${kib(memory.candidate.median).padStart(7)} KiB RSS per stream (${kib(memory.candidate.min)}–${kib(memory.candidate.max)}), heap ${kib(memory.candidate.heapPerStream)} KiB` +
+            `   raw: ${kib(memory.baseline.median)} KiB (heap ${kib(memory.baseline.heapPerStream)} KiB)   ratio ${memory.ratio.toFixed(2)}× (above 1: more than raw)`,
+    );
+    console.log(
+        `  ${"vshs fan-out".padEnd(24)} ${fanOut.candidate.median.toFixed(1).padStart(7)} ms to all ${format(streamCount)} (${fanOut.candidate.min.toFixed(1)}–${fanOut.candidate.max.toFixed(1)}), server sending ${fanOut.candidate.serverSend.toFixed(1)} ms` +
+            `   raw: ${fanOut.baseline.median.toFixed(1)} ms (sending ${fanOut.baseline.serverSend.toFixed(1)} ms)   ratio ${fanOut.ratio.toFixed(2)}× (above 1: slower than raw)`,
+    );
+    return [memory, fanOut];
 }
 
 // ---- instructions (callgrind) ----
@@ -372,12 +460,13 @@ async function main() {
             if (row.baseline.median > saturation) console.log(`    (over ${format(saturation)} req/s: near what one core of ${loadGenerator} can send, so the ratio may hide part of a difference)`);
         }
     }
+    if (selected("streams")) rows.push(...(await streamsReport()));
     let startup;
-    if (!flags.only || flags.only.split(",").includes("startup")) {
+    if (selected("startup")) {
         startup = await startupTime();
         console.log(`## Start-up with 200 TypeScript route files, to the first 200 answer\n  first run (empty cache): ${format(startup.cold)} ms; later runs: ${format(startup.warm)} ms (median)`);
     }
-    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadGenerator, pinned, duration, rounds, connections, rows, startup }, null, 2));
+    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadGenerator, pinned, duration, rounds, connections, streams: selected("streams") ? streamCount : undefined, rows, startup }, null, 2));
 }
 
 await (flags.instructions ? instructionsReport() : main());

@@ -21,3 +21,10 @@ export function ready(port) {
 
 // Ctrl-C ends the process normally, so that `node --cpu-prof` writes its profile.
 process.on("SIGINT", () => process.exit(0));
+
+/** The event-stream servers' memory, after a full collection when Node runs with --expose-gc. */
+export function memory() {
+    globalThis.gc?.();
+    const { rss, heapUsed, external } = process.memoryUsage();
+    return { rss, heapUsed, external };
+}
