@@ -10,10 +10,8 @@ export interface AdapterOptions {
     accessLog: AccessLogger | null;
     /** How long close() waits for requests in flight before closing their connections. */
     shutdownTimeout: number;
-    /** The open event streams, shared with the server (reload ends some). */
+    /** The open event streams, shared with the server (reload ends some; it sends their heartbeats). */
     streams: OpenStreams;
-    /** Milliseconds of quiet before an event stream gets a comment line; 0 for none. */
-    heartbeatInterval: number;
     /** Bytes a client may leave unread on an event stream before it is cut off. */
     maxEventBuffer: number;
 }

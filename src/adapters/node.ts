@@ -140,13 +140,14 @@ export class NodeServer implements ServerAdapter {
     readonly #accessLog: AccessLogger | null;
     readonly #shutdownTimeout: number;
     readonly #streams: OpenStreams;
-    readonly #streamSettings: Pick<StreamStart, "heartbeatInterval" | "maxEventBuffer" | "log">;
+    readonly #streamSettings: Pick<StreamStart, "maxEventBuffer" | "log">;
     #closing = false;
+    readonly #isClosing = () => this.#closing;
     #closed: Promise<void> | undefined;
 
-    constructor({ pipeline, logError, accessLog, shutdownTimeout, streams, heartbeatInterval, maxEventBuffer }: AdapterOptions) {
+    constructor({ pipeline, logError, accessLog, shutdownTimeout, streams, maxEventBuffer }: AdapterOptions) {
         this.#streams = streams;
-        this.#streamSettings = { heartbeatInterval, maxEventBuffer, log: logError };
+        this.#streamSettings = { maxEventBuffer, log: logError };
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
@@ -254,24 +255,47 @@ export class NodeServer implements ServerAdapter {
         const { headers, events } = answer;
         res.writeHead(200, headers);
         res.flushHeaders();
-        const socket = res.socket;
         this.#streams.add(events, answer.origin);
         res.once("close", () => {
             this.#streams.delete(events);
             events[clientGone]();
         });
-        const sink: EventSink = {
-            write: (text) => !res.writableEnded && res.write(text),
-            drained: () => whenDrained(res),
-            pending: () => res.writableLength,
-            end: () => {
-                if (res.writableEnded) return;
-                res.end();
-                if (this.#closing) socket?.end(); // its headers promised keep-alive; the server is going away
-            },
-            abort: () => res.destroy(),
-        };
+        const sink = new ResponseSink(res, this.#isClosing);
         events[startStream](sink, { ...this.#streamSettings, lastEventId: incoming.header("last-event-id") });
+    }
+}
+
+/** An event stream's way to its ServerResponse (a class: one object per stream rather than one closure per method). */
+class ResponseSink implements EventSink {
+    readonly #res: ServerResponse;
+    readonly #closing: () => boolean;
+
+    constructor(res: ServerResponse, closing: () => boolean) {
+        this.#res = res;
+        this.#closing = closing;
+    }
+
+    write(text: string): boolean {
+        return !this.#res.writableEnded && this.#res.write(text);
+    }
+
+    drained(): Promise<void> {
+        return whenDrained(this.#res);
+    }
+
+    pending(): number {
+        return this.#res.writableLength;
+    }
+
+    end(): void {
+        const res = this.#res;
+        if (res.writableEnded) return;
+        res.end();
+        if (this.#closing()) res.socket?.end(); // its headers promised keep-alive; the server is going away
+    }
+
+    abort(): void {
+        this.#res.destroy();
     }
 }
 

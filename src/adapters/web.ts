@@ -171,7 +171,7 @@ class BodyCutOff extends Error {}
 /** What an event stream's body holds before send() waits (what the runtime has taken is not counted). */
 const eventQueueBytes = 16 * 1024;
 
-export interface WebResponderOptions extends Pick<AdapterOptions, "streams" | "heartbeatInterval" | "maxEventBuffer"> {
+export interface WebResponderOptions extends Pick<AdapterOptions, "streams" | "maxEventBuffer"> {
     pipeline: Pipeline;
     clientAddress: ClientAddress;
     logError: ErrorLogger;
@@ -198,12 +198,12 @@ export class WebResponder {
     readonly #cutOffPending: boolean;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #streams: OpenStreams;
-    readonly #streamSettings: Pick<StreamStart, "heartbeatInterval" | "maxEventBuffer" | "log">;
+    readonly #streamSettings: Pick<StreamStart, "maxEventBuffer" | "log">;
     readonly #cutOffs = new Set<() => void>();
 
-    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream, streams, heartbeatInterval, maxEventBuffer }: WebResponderOptions) {
+    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream, streams, maxEventBuffer }: WebResponderOptions) {
         this.#streams = streams;
-        this.#streamSettings = { heartbeatInterval, maxEventBuffer, log: logError };
+        this.#streamSettings = { maxEventBuffer, log: logError };
         this.#clientAddress = clientAddress;
         this.#cutOffPending = cutOffPending;
         this.#pipeline = pipeline;

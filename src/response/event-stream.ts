@@ -19,8 +19,6 @@ export interface StreamStart {
     log: Logger;
     /** The request's Last-Event-ID header. */
     lastEventId: string | undefined;
-    /** Milliseconds of quiet before a comment line is sent; 0 for none. */
-    heartbeatInterval: number;
     /** Bytes a client may leave unread before it is cut off. */
     maxEventBuffer: number;
 }
@@ -37,6 +35,7 @@ export const startStream = Symbol.for("vshs.SSEResponse.start");
 export const clientGone = Symbol.for("vshs.SSEResponse.clientGone");
 export const writeFrame = Symbol.for("vshs.SSEResponse.writeFrame");
 export const closeWithRetry = Symbol.for("vshs.SSEResponse.closeWithRetry");
+export const heartbeat = Symbol.for("vshs.SSEResponse.heartbeat");
 export const follow = Symbol.for("vshs.channel.follow");
 
 type Logger = (message: string, error: unknown) => void;
@@ -58,8 +57,6 @@ export class SSEResponse {
     #log: Logger = console.error;
     #lastEventId: string | undefined;
     #maxEventBuffer = Infinity;
-    #heartbeatInterval = 0;
-    #heartbeat: ReturnType<typeof setTimeout> | undefined;
     #lastWrite = 0;
 
     constructor(callback: EventStreamCallback) {
@@ -143,11 +140,9 @@ export class SSEResponse {
         this.#log = start.log;
         this.#lastEventId = start.lastEventId;
         this.#maxEventBuffer = start.maxEventBuffer;
-        this.#heartbeatInterval = start.heartbeatInterval;
         // A comment, which EventSource ignores, so that the headers leave at once: Bun and some proxies
         // hold them back until the body's first bytes, and a quiet stream would look like a hung request.
         this[writeFrame](":ok\n\n");
-        this.#scheduleHeartbeat(this.#heartbeatInterval);
         Promise.resolve()
             .then(() => this.#callback(this))
             .catch((error: unknown) => {
@@ -162,19 +157,9 @@ export class SSEResponse {
         if (!this.closed) this.#finish();
     }
 
-    // One timer per stream, re-armed for the rest of the quiet period rather than reset on every send.
-    #scheduleHeartbeat(delay: number): void {
-        if (this.#heartbeatInterval <= 0 || this.closed) return;
-        this.#heartbeat = setTimeout(() => {
-            const quietFor = performance.now() - this.#lastWrite;
-            if (quietFor >= this.#heartbeatInterval) {
-                void this[writeFrame](":\n\n");
-                this.#scheduleHeartbeat(this.#heartbeatInterval);
-            } else {
-                this.#scheduleHeartbeat(this.#heartbeatInterval - quietFor);
-            }
-        }, delay);
-        this.#heartbeat.unref?.();
+    /** A comment line if nothing was sent for `interval` ms (see OpenStreams, which calls it for every stream). */
+    [heartbeat](now: number, interval: number): void {
+        if (this.#sink !== undefined && !this.closed && now - this.#lastWrite >= interval) void this[writeFrame](":\n\n");
     }
 
     #cutOff(): void {
@@ -183,7 +168,6 @@ export class SSEResponse {
     }
 
     #finish(): void {
-        clearTimeout(this.#heartbeat);
         this.#controller.abort();
         try {
             this.onConnectionClosed?.();

@@ -1,14 +1,22 @@
-import { closeWithRetry, type SSEResponse } from "./event-stream.ts";
+import { closeWithRetry, heartbeat, type SSEResponse } from "./event-stream.ts";
 
 /** How long clients are told to wait before reconnecting when the server ends their streams, in ms. */
 const reconnectAfter = 1000;
 
 /**
  * The event streams a server holds open, with the handler that opened each: shutdown ends them all,
- * and a watch-mode reload ends those whose handler was replaced, so none is left running old code.
+ * a watch-mode reload ends those whose handler was replaced, so none is left running old code, and
+ * one timer sends the heartbeats of all (a timer per stream would cost memory on every stream).
  */
 export class OpenStreams {
     readonly #streams = new Map<SSEResponse, unknown>();
+    readonly #heartbeatInterval: number;
+    #ticker: ReturnType<typeof setInterval> | undefined;
+
+    /** `heartbeatInterval`: ms of quiet before a stream gets a comment line; 0 for none. */
+    constructor(heartbeatInterval = 0) {
+        this.#heartbeatInterval = heartbeatInterval;
+    }
 
     get size(): number {
         return this.#streams.size;
@@ -16,6 +24,7 @@ export class OpenStreams {
 
     add(stream: SSEResponse, origin: unknown): void {
         this.#streams.set(stream, origin);
+        if (this.#ticker === undefined && this.#heartbeatInterval > 0) this.#startTicker();
     }
 
     has(stream: SSEResponse): boolean {
@@ -24,7 +33,9 @@ export class OpenStreams {
 
     /** False if it was not (or no longer) open. */
     delete(stream: SSEResponse): boolean {
-        return this.#streams.delete(stream);
+        const deleted = this.#streams.delete(stream);
+        if (this.#streams.size === 0) this.#ticker = void clearInterval(this.#ticker);
+        return deleted;
     }
 
     /** Ends every stream with a `retry:` hint, spread over a second so that clients do not all come back at once. */
@@ -37,5 +48,15 @@ export class OpenStreams {
         for (const [stream, origin] of this.#streams) {
             if (stale(origin)) stream[closeWithRetry](reconnectAfter + Math.random() * reconnectAfter);
         }
+    }
+
+    // Checked four times per interval: a quiet stream hears within 1¼ intervals, never before one.
+    #startTicker(): void {
+        const interval = this.#heartbeatInterval;
+        this.#ticker = setInterval(() => {
+            const now = performance.now();
+            for (const stream of this.#streams.keys()) stream[heartbeat](now, interval);
+        }, Math.max(interval / 4, 5));
+        this.#ticker.unref?.();
     }
 }
