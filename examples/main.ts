@@ -6,7 +6,7 @@ const server = await startHTTPServer({
     routes: "/routes",
     static: "/assets",
 });
-console.log(`vshs examples listening on ${server.url} (demo page: ${server.url}/demo)`);
+console.log(`vshs examples listening on ${server.url} (demo page: ${server.url}/demo, chat: ${server.url}/chat)`);
 
 // Ctrl-C: let requests in flight finish and close the open event streams before leaving.
 process.once("SIGINT", () => void server.close().then(() => process.exit(0)));
