@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -24,6 +25,7 @@ const { values: flags } = parseArgs({
         instructions: { type: "boolean", default: false },
         requests: { type: "string", default: "3000" },
         streams: { type: "string", default: "10000" },
+        events: { type: "string", default: "20000" },
     },
 });
 const duration = flags.smoke ? 1 : Number(flags.duration);
@@ -31,6 +33,7 @@ const rounds = flags.smoke ? 1 : Number(flags.rounds);
 const connections = Number(flags.connections);
 const streamCount = flags.smoke ? 500 : Number(flags.streams);
 const fanOuts = flags.smoke ? 3 : 5;
+const channelEvents = flags.smoke ? 1000 : Number(flags.events);
 const selected = (name) => !flags.only || flags.only.split(",").includes(name);
 
 const has = (command) => {
@@ -300,6 +303,196 @@ async function streamsReport() {
     return [memory, fanOut];
 }
 
+// ---- channels ----
+
+/**
+ * Events per second through a channel, by transport. Every server is the `vshs` command (dist/cli/main.js)
+ * on bench/fixtures/channel-routes: GET /feed sends the pid of its process, then follows the channel;
+ * POST /feed publishes its body and answers the event's id.
+ */
+const channelTransports = [
+    { label: "in-process", title: "1 process", processes: 1, perProcess: 2, args: [] },
+    { label: "2 workers", title: "--workers 2, through the cluster primary", processes: 2, perProcess: 1, args: ["--workers", "2"], processName: "worker" },
+    { label: "Redis, 2 processes", title: "2 single processes, REDIS_URL", processes: 2, perProcess: 1, redis: true },
+];
+const channelWarmup = Math.min(2000, Math.round(channelEvents / 5));
+const channelConnections = 16;
+const channelDepth = 8;
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const probe = net.createServer().listen(0, "127.0.0.1", () => {
+            const { port } = probe.address();
+            probe.close(() => resolve(port));
+        });
+        probe.on("error", reject);
+    });
+}
+
+/** Lines a quiet vshs prints at start (the banner); anything else it prints during a run is reported. */
+const bannerLine = /^(vshs \S+ serving |\s+[A-Z]+\s+\/|\s+static: |\s+\d+ worker processes|\s*$)/;
+
+/** `vshs fixtures/channel-routes --quiet` on core 1, on a port of its choosing; resolves once it prints its URL. */
+async function startVshs(args, env) {
+    const command = [process.execPath, path.join(repo, "dist/cli/main.js"), path.join(here, "fixtures/channel-routes"), "--port", "0", "--host", "127.0.0.1", "--quiet", ...args];
+    const child = spawn(...splitCommand(pin(1, command)), { cwd: here, env: { ...process.env, ...env } });
+    let output = "";
+    let stopping = false;
+    const port = await new Promise((resolve, reject) => {
+        child.stdout.on("data", (chunk) => {
+            if (stopping) return;
+            output += chunk;
+            const found = /serving http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+            if (found) resolve(Number(found[1]));
+        });
+        child.stderr.on("data", (chunk) => (stopping ? undefined : (output += chunk)));
+        child.on("exit", (code) => reject(new Error(`vshs ${args.join(" ")} exited (${code}): ${output}`)));
+    });
+    return {
+        port,
+        pid: child.pid,
+        /** What it printed besides its banner. */
+        unexpected: () => output.split("\n").filter((line) => !bannerLine.test(line)),
+        /** SIGTERM (a graceful stop, which also ends cluster workers), SIGKILL after 5 s. */
+        stop: () =>
+            new Promise((resolve) => {
+                stopping = true;
+                if (child.exitCode !== null || child.signalCode !== null) return resolve();
+                const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+                child.once("exit", () => (clearTimeout(timer), resolve()));
+                child.kill("SIGTERM");
+            }),
+    };
+}
+
+/** A redis-server of our own on core 1 (no persistence), stopped when the scenario ends or this process exits. */
+async function startRedis() {
+    const port = await freePort();
+    const child = spawn(...splitCommand(pin(1, ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])), { cwd: tmpdir() });
+    const killOnExit = () => child.kill("SIGKILL");
+    process.on("exit", killOnExit);
+    let output = "";
+    await new Promise((resolve, reject) => {
+        child.stdout.on("data", (chunk) => ((output += chunk), /Ready to accept connections/.test(output) && resolve()));
+        child.on("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+    });
+    const version = execFileSync("redis-server", ["--version"], { encoding: "utf8" }).match(/v=(\S+)/)?.[1] ?? "?";
+    return {
+        url: `redis://127.0.0.1:${port}`,
+        pid: child.pid,
+        version,
+        stop: () =>
+            new Promise((resolve) => {
+                process.off("exit", killOnExit);
+                if (child.exitCode !== null || child.signalCode !== null) return resolve();
+                child.once("exit", resolve);
+                child.kill("SIGTERM");
+            }),
+    };
+}
+
+/** One run: fresh vshs process(es), then channel-clients.mjs on core 0 subscribes, publishes and checks. */
+async function channelRun(transport, redis) {
+    const servers = [];
+    try {
+        if (transport.redis) for (let i = 0; i < 2; i++) servers.push(await startVshs([], { REDIS_URL: redis.url }));
+        else servers.push(await startVshs(transport.args, { REDIS_URL: "" }));
+        const config = {
+            ports: servers.map((server) => server.port),
+            processes: transport.processes,
+            perProcess: transport.perProcess,
+            events: channelEvents,
+            warmup: channelWarmup,
+            connections: channelConnections,
+            depth: channelDepth,
+            cpuPids: transport.args?.includes("--workers") ? { primary: servers[0].pid } : transport.redis ? { "redis-server": redis.pid } : {},
+            processName: transport.processName,
+        };
+        let result;
+        try {
+            const client = pin(0, [process.execPath, path.join(here, "channel-clients.mjs"), JSON.stringify(config)]);
+            result = JSON.parse(execFileSync(...splitCommand(client), { encoding: "utf8", timeout: 180_000, stdio: ["ignore", "pipe", "pipe"] }));
+        } catch (error) {
+            result = { failures: [`the client failed: ${(error.stderr || error.message).trim()}`] };
+        }
+        // Let the servers' last output arrive before reading it.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        result.serverOutput = servers.flatMap((server) => server.unexpected());
+        return result;
+    } finally {
+        for (const server of servers) await server.stop();
+    }
+}
+
+async function channelsReport() {
+    const redisInstalled = has("redis-server");
+    const transports = channelTransports.filter((transport) => !transport.redis || redisInstalled);
+    const redis = redisInstalled ? await startRedis() : undefined;
+    console.log(
+        `## Channels: ${format(channelEvents)} events published (POST /feed, ${channelConnections} keep-alive connections × ${channelDepth} pipelined), until every event stream has them all` +
+            ` (after ${format(channelWarmup)} to warm up) — each stream checked: every id once, in increasing order`,
+    );
+    const runs = Object.fromEntries(transports.map((transport) => [transport.label, []]));
+    const ratios = Object.fromEntries(transports.map((transport) => [transport.label, []]));
+    try {
+        for (let round = 0; round < rounds; round++) {
+            const order = round % 2 === 0 ? transports : [...transports].reverse();
+            const results = {};
+            for (const transport of order) {
+                results[transport.label] = await channelRun(transport, redis);
+                runs[transport.label].push(results[transport.label]);
+            }
+            for (const transport of transports) ratios[transport.label].push(results[transport.label].eventsPerSecond / results[transports[0].label].eventsPerSecond);
+        }
+    } finally {
+        await redis?.stop();
+    }
+    const rows = [];
+    for (const transport of transports) {
+        const all = runs[transport.label];
+        const good = all.filter((run) => run.failures.length === 0 && run.eventsPerSecond > 0);
+        const perEvent = (ms) => (ms * 1000) / channelEvents;
+        const cpuRoles = good.length > 0 ? Object.keys(good[0].serverCpuMs) : [];
+        const rates = good.map((run) => run.eventsPerSecond);
+        const row = {
+            scenario: "channels",
+            transport: transport.label,
+            setup: transport.title,
+            events: channelEvents,
+            warmup: channelWarmup,
+            streams: transport.processes * transport.perProcess,
+            connections: channelConnections,
+            inFlightPerConnection: channelDepth,
+            runs: all.length,
+            failedRuns: all.length - good.length,
+            eventsPerSecond: good.length > 0 ? { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) } : null,
+            publishLatencyMs: good.length > 0 ? { p50: median(good.map((run) => run.latencyMs.p50)), p99: median(good.map((run) => run.latencyMs.p99)) } : null,
+            cpuMicrosecondsPerEvent: Object.fromEntries([...cpuRoles.map((role) => [role, median(good.map((run) => perEvent(run.serverCpuMs[role])))]), ["client", median(good.map((run) => perEvent(run.clientCpuMs)))]]),
+            ratioToInProcess: transport === transports[0] ? 1 : median(ratios[transport.label].filter((ratio) => Number.isFinite(ratio))),
+            failures: all.flatMap((run) => run.failures),
+            serverOutput: all.flatMap((run) => run.serverOutput ?? []),
+        };
+        rows.push(row);
+        const label = `${transport.label} (${row.streams} streams)`.padEnd(30);
+        if (row.eventsPerSecond) {
+            const cpu = Object.entries(row.cpuMicrosecondsPerEvent)
+                .map(([role, us]) => `${role} ${us.toFixed(0)}`)
+                .join(", ");
+            console.log(
+                `  ${label} ${format(row.eventsPerSecond.median).padStart(7)} events/s (${format(row.eventsPerSecond.min)}–${format(row.eventsPerSecond.max)}), publish p50 ${row.publishLatencyMs.p50.toFixed(2)} ms p99 ${row.publishLatencyMs.p99.toFixed(2)} ms` +
+                    `   ${transport === transports[0] ? "(the reference)" : `ratio ${row.ratioToInProcess.toFixed(2)}× in-process`}   CPU µs/event: ${cpu}`,
+            );
+        } else {
+            console.log(`  ${label} FAILED in every run`);
+        }
+        for (const failure of new Set(row.failures)) console.log(`    FAILED: ${failure}`);
+        for (const line of new Set(row.serverOutput)) console.log(`    server printed: ${line}`);
+    }
+    if (!redisInstalled) console.log("  Redis, 2 processes: skipped, redis-server is not installed (apt-get install redis-server)");
+    else console.log(`  (Redis ${redis.version}; every server process, redis-server and the cluster primary included, on core 1; the clients on core 0)`);
+    return rows;
+}
+
 // ---- instructions (callgrind) ----
 
 /**
@@ -461,12 +654,13 @@ async function main() {
         }
     }
     if (selected("streams")) rows.push(...(await streamsReport()));
+    if (selected("channels")) rows.push(...(await channelsReport()));
     let startup;
     if (selected("startup")) {
         startup = await startupTime();
         console.log(`## Start-up with 200 TypeScript route files, to the first 200 answer\n  first run (empty cache): ${format(startup.cold)} ms; later runs: ${format(startup.warm)} ms (median)`);
     }
-    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadGenerator, pinned, duration, rounds, connections, streams: selected("streams") ? streamCount : undefined, rows, startup }, null, 2));
+    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadGenerator, pinned, duration, rounds, connections, streams: selected("streams") ? streamCount : undefined, channelEvents: selected("channels") ? channelEvents : undefined, rows, startup }, null, 2));
 }
 
 await (flags.instructions ? instructionsReport() : main());
