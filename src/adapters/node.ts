@@ -269,6 +269,8 @@ export class NodeServer implements ServerAdapter {
 class ResponseSink implements EventSink {
     readonly #res: ServerResponse;
     readonly #closing: () => boolean;
+    /** Shared by every send waiting at once: one pair of listeners, however many wait. */
+    #drained: Promise<void> | undefined;
 
     constructor(res: ServerResponse, closing: () => boolean) {
         this.#res = res;
@@ -280,7 +282,7 @@ class ResponseSink implements EventSink {
     }
 
     drained(): Promise<void> {
-        return whenDrained(this.#res);
+        return (this.#drained ??= whenDrained(this.#res).finally(() => (this.#drained = undefined)));
     }
 
     pending(): number {

@@ -328,9 +328,10 @@ export class WebResponder {
         const exchange = incoming.exchange;
         const encoder = new TextEncoder();
         const streams = this.#streams;
-        let drained: (() => void) | undefined;
+        // One promise for every send waiting at once, settled when the runtime next pulls.
+        let drained: { promise: Promise<void>; resolve: () => void } | undefined;
         const whenPulled = () => {
-            drained?.();
+            drained?.resolve();
             drained = undefined;
         };
         const gone = () => {
@@ -349,7 +350,15 @@ export class WebResponder {
                             controller.enqueue(encoder.encode(text));
                             return (controller.desiredSize ?? 0) > 0;
                         },
-                        drained: () => (streams.has(events) ? new Promise<void>((resolve) => (drained = resolve)) : Promise.resolve()),
+                        drained: () => {
+                            if (!streams.has(events)) return Promise.resolve();
+                            if (drained === undefined) {
+                                let resolve!: () => void;
+                                const promise = new Promise<void>((settle) => (resolve = settle));
+                                drained = { promise, resolve };
+                            }
+                            return drained.promise;
+                        },
                         pending: () => eventQueueBytes - (controller.desiredSize ?? 0),
                         end: () => {
                             if (!streams.delete(events)) return;

@@ -124,6 +124,20 @@ const tuned = await serve({
     },
 });
 
+const burst = { settled: [] as PromiseSettledResult<void>[] };
+const roomy = await serve({
+    maxEventBuffer: 64 * 1024 * 1024,
+    routes: {
+        // 8 MiB at once, nothing awaited: many sends wait for the same drain.
+        "/burst/GET": () =>
+            new SSEResponse(async (self) => {
+                const sends = Array.from({ length: 2048 }, () => self.send("y".repeat(4096)));
+                burst.settled = await Promise.allSettled(sends);
+                self.close();
+            }),
+    },
+});
+
 /** A client that sends its request and then never reads. */
 function stalledClient(port: number, path: string) {
     const socket = connect(port, "127.0.0.1");
@@ -322,6 +336,25 @@ describe("Server-Sent Events in production: heartbeats, slow clients, resume, sh
             socket.destroy();
         }
         await until(() => awaited.closed === 1, 2000);
+    });
+
+    it("settles every send waiting for the same drain, with one listener however many wait", async () => {
+        const warnings: Error[] = [];
+        const record = (warning: Error) => warnings.push(warning);
+        process.on("warning", record);
+        try {
+            const socket = stalledClient(roomy.port, "/burst");
+            await sleep(300);
+            let received = 0;
+            socket.on("data", (chunk: Buffer) => (received += chunk.length));
+            socket.resume();
+            await until(() => burst.settled.length === 2048 && received > 8 * 1024 * 1024, 5000);
+            socket.destroy();
+            assert.deepEqual(new Set(burst.settled.map((each) => each.status)), new Set(["fulfilled"]));
+        } finally {
+            process.off("warning", record);
+        }
+        assert.deepEqual(warnings.map((warning) => warning.name), []);
     });
 
     it("gives the handler the client's Last-Event-ID as self.lastEventId", async () => {
