@@ -3,7 +3,7 @@ import { StartupError } from "../errors.ts";
 import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
 import { follow, SSEResponse, writeFrame, type Followable } from "../response/event-stream.ts";
 import { LocalTransport } from "./local.ts";
-import type { ChannelMessage, ChannelTransport, TransportOptions } from "./transport.ts";
+import { hidePassword, type ChannelMessage, type ChannelTransport, type TransportOptions } from "./transport.ts";
 
 /** The event a follower gets when its Last-Event-ID is older than the history kept: it must reload. */
 export const resetEvent = "vshs-reset";
@@ -100,7 +100,7 @@ class ChannelHub {
 }
 
 function transportKind({ history, redisUrl }: ChannelSettings): string {
-    const via = redisUrl ? `through Redis at ${redisUrl}` : clusterChannels() ? "through the cluster primary" : "within this process";
+    const via = redisUrl ? `through Redis at ${hidePassword(redisUrl)}` : clusterChannels() ? "through the cluster primary" : "within this process";
     return `${via} (history ${history})`;
 }
 

@@ -2,7 +2,7 @@
 import { createClient, defineScript, ErrorReply } from "@redis/client";
 import { StartupError } from "../errors.ts";
 import { replayFrom } from "./history.ts";
-import type { ChannelMessage, ChannelTransport, Deliver, Replay, TransportOptions } from "./transport.ts";
+import { hidePassword, type ChannelMessage, type ChannelTransport, type Deliver, type Replay, type TransportOptions } from "./transport.ts";
 
 /** A channel `name` travels on the pub/sub channel `vshs:channel:<name>`; its keys add `:id` and `:history`. */
 const prefix = "vshs:channel:";
@@ -231,17 +231,6 @@ function parseMessage(text: string): ChannelMessage | undefined {
         if (Number.isSafeInteger(id) && (event === undefined || typeof event === "string") && typeof data === "string") return { id: id!, event, data };
     } catch {}
     return undefined;
-}
-
-/** The URL as logs may show it: without its password. */
-function hidePassword(url: string): string {
-    try {
-        const parsed = new URL(url);
-        if (parsed.password !== "") parsed.password = "***";
-        return parsed.href;
-    } catch {
-        return url;
-    }
 }
 
 function describe(error: unknown): string {

@@ -32,3 +32,14 @@ export interface TransportOptions {
     /** How many events each channel keeps for clients that reconnect. */
     history: number;
 }
+
+/** A transport's URL as messages and logs may show it: without its password. */
+export function hidePassword(url: string): string {
+    try {
+        const parsed = new URL(url);
+        if (parsed.password !== "") parsed.password = "***";
+        return parsed.href;
+    } catch {
+        return url;
+    }
+}
