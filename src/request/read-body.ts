@@ -11,10 +11,12 @@ import { fieldsToObject } from "./query.ts";
 export function readBody(incoming: Incoming, maxBodySize: number): Promise<unknown> {
     const declared = incoming.header("content-length");
     if (Number(declared ?? 0) > maxBodySize) return Promise.reject(bodyTooLarge(incoming, maxBodySize));
-    const contentType = incoming.header("content-type");
-    const mediaType = contentType === undefined ? undefined : mediaTypeOf(contentType);
-    if (declared !== undefined && incoming.readText !== undefined && isUTF8Text(mediaType, contentType)) {
-        return incoming.readText().then((text) => (text === "" ? null : parseText(text, mediaType!)));
+    // Only where the adapter reads text itself: on Node, looking at the Content-Type here rather than after
+    // the body cost 7 % more instructions per 1 KiB JSON echo (callgrind), so Node keeps the order below.
+    if (declared !== undefined && incoming.readText !== undefined) {
+        const contentType = incoming.header("content-type");
+        const mediaType = contentType === undefined ? undefined : mediaTypeOf(contentType);
+        if (isUTF8Text(mediaType, contentType)) return incoming.readText().then((text) => (text === "" ? null : parseText(text, mediaType!)));
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -25,7 +27,7 @@ export function readBody(incoming: Incoming, maxBodySize: number): Promise<unkno
             if (size > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
             chunks.push(chunk);
         })
-        .then(() => (size === 0 ? null : parseBody(concat(chunks, size), contentType, mediaType)));
+        .then(() => (size === 0 ? null : parseBody(concat(chunks, size), incoming.header("content-type"))));
 }
 
 function bodyTooLarge(incoming: Incoming, maxBodySize: number): HTTPError {
@@ -49,8 +51,9 @@ function toPlainBytes(chunk: Uint8Array): Uint8Array {
     return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-function parseBody(bytes: Uint8Array, contentType: string | undefined, mediaType: string | undefined): unknown {
+function parseBody(bytes: Uint8Array, contentType: string | undefined): unknown {
     if (contentType === undefined) return bytes;
+    const mediaType = mediaTypeOf(contentType);
     switch (mediaType) {
         case "application/octet-stream":
             return bytes;
