@@ -49,9 +49,9 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         fallbackHost: hostPort(hostname, port),
         logError,
     });
-    const streams = new OpenStreams(heartbeatInterval);
+    const streams = new OpenStreams({ heartbeatInterval, maxEventBuffer, log: logError });
     const releaseChannels = await useChannels({ history: channelHistory, redisUrl });
-    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout, streams, maxEventBuffer });
+    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout, streams });
     const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, streams, logError) : null;
     let boundPort: number;
     try {

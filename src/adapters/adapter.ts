@@ -10,10 +10,8 @@ export interface AdapterOptions {
     accessLog: AccessLogger | null;
     /** How long close() waits for requests in flight before closing their connections. */
     shutdownTimeout: number;
-    /** The open event streams, shared with the server (reload ends some; it sends their heartbeats). */
+    /** Where event streams are opened, with the server's settings (reload ends some; it sends their heartbeats). */
     streams: OpenStreams;
-    /** Bytes a client may leave unread on an event stream before it is cut off. */
-    maxEventBuffer: number;
 }
 
 /** A runtime's HTTP server running the pipeline. */

@@ -11,7 +11,7 @@ import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
 import type { Answer, AnswerHeaders, EventsAnswer, FileAnswer } from "../response/answer.ts";
-import { clientGone, startStream, type EventSink, type StreamStart } from "../response/event-stream.ts";
+import { clientGone, type EventSink } from "../response/event-stream.ts";
 import type { OpenStreams } from "../response/open-streams.ts";
 import { fileGoneAnswer } from "../static/file-answer.ts";
 import type { AccessLogger, RequestInfo } from "../types.ts";
@@ -140,14 +140,12 @@ export class NodeServer implements ServerAdapter {
     readonly #accessLog: AccessLogger | null;
     readonly #shutdownTimeout: number;
     readonly #streams: OpenStreams;
-    readonly #streamSettings: Pick<StreamStart, "maxEventBuffer" | "log">;
     #closing = false;
     readonly #isClosing = () => this.#closing;
     #closed: Promise<void> | undefined;
 
-    constructor({ pipeline, logError, accessLog, shutdownTimeout, streams, maxEventBuffer }: AdapterOptions) {
+    constructor({ pipeline, logError, accessLog, shutdownTimeout, streams }: AdapterOptions) {
         this.#streams = streams;
-        this.#streamSettings = { maxEventBuffer, log: logError };
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
@@ -255,13 +253,11 @@ export class NodeServer implements ServerAdapter {
         const { headers, events } = answer;
         res.writeHead(200, headers);
         res.flushHeaders();
-        this.#streams.add(events, answer.origin);
         res.once("close", () => {
             this.#streams.delete(events);
             events[clientGone]();
         });
-        const sink = new ResponseSink(res, this.#isClosing);
-        events[startStream](sink, { ...this.#streamSettings, lastEventId: incoming.header("last-event-id") });
+        this.#streams.open(events, answer.origin, new ResponseSink(res, this.#isClosing), incoming.header("last-event-id"));
     }
 }
 

@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { Incoming } from "../request/incoming.ts";
 import type { Answer, AnswerHeaders, EventsAnswer, FileAnswer } from "../response/answer.ts";
-import { clientGone, startStream, type EventSink, type SSEResponse, type StreamStart } from "../response/event-stream.ts";
+import { clientGone, type EventSink } from "../response/event-stream.ts";
 import type { OpenStreams } from "../response/open-streams.ts";
 import type { AdapterOptions } from "./adapter.ts";
 import { fileGoneAnswer } from "../static/file-answer.ts";
@@ -171,7 +171,7 @@ class BodyCutOff extends Error {}
 /** What an event stream's body holds before send() waits (what the runtime has taken is not counted). */
 const eventQueueBytes = 16 * 1024;
 
-export interface WebResponderOptions extends Pick<AdapterOptions, "streams" | "maxEventBuffer"> {
+export interface WebResponderOptions extends Pick<AdapterOptions, "streams"> {
     pipeline: Pipeline;
     clientAddress: ClientAddress;
     logError: ErrorLogger;
@@ -198,12 +198,10 @@ export class WebResponder {
     readonly #cutOffPending: boolean;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #streams: OpenStreams;
-    readonly #streamSettings: Pick<StreamStart, "maxEventBuffer" | "log">;
     readonly #cutOffs = new Set<() => void>();
 
-    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream, streams, maxEventBuffer }: WebResponderOptions) {
+    constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream, streams }: WebResponderOptions) {
         this.#streams = streams;
-        this.#streamSettings = { maxEventBuffer, log: logError };
         this.#clientAddress = clientAddress;
         this.#cutOffPending = cutOffPending;
         this.#pipeline = pipeline;
@@ -340,7 +338,6 @@ export class WebResponder {
             whenPulled();
             events[clientGone]();
         };
-        streams.add(events, origin);
         return new ReadableStream<Uint8Array>(
             {
                 start: (controller) => {
@@ -371,7 +368,7 @@ export class WebResponder {
                             gone();
                         },
                     };
-                    events[startStream](sink, { ...this.#streamSettings, lastEventId: incoming.header("last-event-id") });
+                    streams.open(events, origin, sink, incoming.header("last-event-id"));
                 },
                 pull: whenPulled,
                 cancel: gone,

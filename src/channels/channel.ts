@@ -18,6 +18,9 @@ export interface ChannelSettings {
     redisUrl: string | undefined;
 }
 
+/** Channels used from code when no server has configured them (a script publishing, a test). */
+const defaultSettings: ChannelSettings = { history: defaultChannelHistory, redisUrl: undefined };
+
 type Follower = (message: ChannelMessage) => void;
 
 /**
@@ -56,7 +59,7 @@ class ChannelHub {
 
     /** The transport, made in-process on first use if no server chose one. */
     transport(): Promise<ChannelTransport> {
-        if (this.#transport === undefined) this.#replace(transportKind({ history: defaultChannelHistory, redisUrl: undefined }), { history: defaultChannelHistory, redisUrl: undefined });
+        if (this.#transport === undefined) this.#replace(transportKind(defaultSettings), defaultSettings);
         return this.#transport!;
     }
 

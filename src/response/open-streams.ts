@@ -1,30 +1,44 @@
-import { closeWithRetry, heartbeat, type SSEResponse } from "./event-stream.ts";
+import { closeWithRetry, heartbeat, startStream, type EventSink, type SSEResponse, type StreamStart } from "./event-stream.ts";
 
 /** How long clients are told to wait before reconnecting when the server ends their streams, in ms. */
 const reconnectAfter = 1000;
 
+export interface StreamSettings {
+    /** Ms of quiet before a stream gets a comment line; 0 for none. */
+    heartbeatInterval: number;
+    /** Bytes a client may leave unread before it is cut off. */
+    maxEventBuffer: number;
+    log: StreamStart["log"];
+}
+
 /**
- * The event streams a server holds open, with the handler that opened each: shutdown ends them all,
+ * The event streams a server holds open, with the handler that opened each: adapters open them here,
+ * with the server's settings; shutdown ends them all,
  * a watch-mode reload ends those whose handler was replaced, so none is left running old code, and
  * one timer sends the heartbeats of all (a timer per stream would cost memory on every stream).
  */
 export class OpenStreams {
     readonly #streams = new Map<SSEResponse, unknown>();
     readonly #heartbeatInterval: number;
+    readonly #maxEventBuffer: number;
+    readonly #log: StreamStart["log"];
     #ticker: ReturnType<typeof setInterval> | undefined;
 
-    /** `heartbeatInterval`: ms of quiet before a stream gets a comment line; 0 for none. */
-    constructor(heartbeatInterval = 0) {
+    constructor({ heartbeatInterval, maxEventBuffer, log }: StreamSettings) {
         this.#heartbeatInterval = heartbeatInterval;
+        this.#maxEventBuffer = maxEventBuffer;
+        this.#log = log;
     }
 
     get size(): number {
         return this.#streams.size;
     }
 
-    add(stream: SSEResponse, origin: unknown): void {
+    /** Called by an adapter once the headers are sent: the stream starts writing to `sink`. */
+    open(stream: SSEResponse, origin: unknown, sink: EventSink, lastEventId: string | undefined): void {
         this.#streams.set(stream, origin);
         if (this.#ticker === undefined && this.#heartbeatInterval > 0) this.#startTicker();
+        stream[startStream](sink, { log: this.#log, maxEventBuffer: this.#maxEventBuffer, lastEventId });
     }
 
     has(stream: SSEResponse): boolean {
