@@ -111,21 +111,29 @@ function onFrame(stream, frame, opened) {
 
 /** Streams until each process holds `perProcess`; streams landing on a process that has enough are closed. */
 async function openSubscribers() {
+    return (await spreadOverProcesses(processes * perProcess, perProcess, "event streams", openStream)).kept;
+}
+
+/**
+ * Connections, opened round the ports, until each process holds `share` of them (`total` in all); one
+ * landing on a process that has its share is closed. `open` resolves with `{ pid, socket }`.
+ */
+async function spreadOverProcesses(total, share, what, open) {
     const kept = [];
     const perPid = new Map();
-    for (let attempt = 0; kept.length < processes * perProcess; attempt++) {
-        if (attempt >= 20 * processes * perProcess) fail(`after ${attempt} event streams, only these processes hold one: ${[...perPid.keys()].join(", ")} (${processes} expected)`);
-        const stream = await openStream(ports[attempt % ports.length]);
-        const count = perPid.get(stream.pid) ?? 0;
-        if (count < perProcess) {
-            perPid.set(stream.pid, count + 1);
-            kept.push(stream);
+    for (let attempt = 0; kept.length < total; attempt++) {
+        if (attempt >= 20 * total) fail(`after ${attempt} ${what}, only these processes hold one: ${[...perPid.keys()].join(", ")} (${processes} expected)`);
+        const connection = await open(ports[attempt % ports.length]);
+        const count = perPid.get(connection.pid) ?? 0;
+        if (count < share) {
+            perPid.set(connection.pid, count + 1);
+            kept.push(connection);
         } else {
-            stream.closing = true;
-            stream.socket.destroy();
+            connection.closing = true;
+            connection.socket.destroy();
         }
     }
-    return kept;
+    return { kept, perPid: Object.fromEntries(perPid) };
 }
 
 /**
@@ -200,25 +208,13 @@ function openPublisher(port) {
 
 /** Connections until each process has its share, learning each one's process from a first POST (a warm-up event). */
 async function openPublishers(published) {
-    const kept = [];
-    const perPid = new Map();
-    const share = Math.ceil(connections / processes);
-    for (let attempt = 0; kept.length < connections; attempt++) {
-        if (attempt >= 20 * connections) fail(`after ${attempt} connections, publishers reach only the processes ${[...perPid.keys()].join(", ")}`);
-        const connection = await openPublisher(ports[attempt % ports.length]);
+    return spreadOverProcesses(connections, Math.ceil(connections / processes), "publisher connections", async (port) => {
+        const connection = await openPublisher(port);
         const answer = await connection.post(-1);
         published.push(answer.id);
         connection.pid = answer.pid;
-        const count = perPid.get(answer.pid) ?? 0;
-        if (count < share) {
-            perPid.set(answer.pid, count + 1);
-            kept.push(connection);
-        } else {
-            connection.closing = true;
-            connection.socket.destroy();
-        }
-    }
-    return { kept, perPid: Object.fromEntries(perPid) };
+        return connection;
+    });
 }
 
 /** `count` POSTs over every connection, `depth` in flight on each; the ids and latencies of the answers. */
