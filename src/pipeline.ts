@@ -1,8 +1,10 @@
 import { preflightHeaders } from "./cors.ts";
-import { describeError, HTTPError } from "./errors.ts";
+import { Deadlines } from "./deadlines.ts";
+import { describeError, HTTPError, isHTTPError } from "./errors.ts";
+import type { Limits } from "./limits.ts";
 import type { Incoming } from "./request/incoming.ts";
 import { RequestTarget } from "./request/target.ts";
-import { readBody } from "./request/read-body.ts";
+import { readBody, type BodyRules } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
 import { toAnswer } from "./response/to-response.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
@@ -15,7 +17,9 @@ export type ErrorLogger = (message: string, error: unknown) => void;
 export interface PipelineConfig {
     router: Router;
     staticFolder: StaticFolder | null;
-    maxBodySize: number;
+    limits: Limits;
+    /** Whether a 500 carries the exception's message (else "Internal Server Error"; the error is logged either way). */
+    exposeErrors: boolean;
     /** The CORS headers every answer starts from (empty when CORS is off). */
     baseHeaders: Readonly<AnswerHeaders>;
     /** Used when the Host header is missing or unusable. */
@@ -29,9 +33,16 @@ export interface PipelineConfig {
  */
 export class Pipeline {
     readonly #config: PipelineConfig;
+    readonly #bodyRules: BodyRules;
+    readonly #handlerDeadlines: Deadlines;
+    readonly #maxUrlLength: number;
 
     constructor(config: PipelineConfig) {
         this.#config = { ...config };
+        const { limits } = config;
+        this.#bodyRules = { ...limits, silence: new Deadlines(limits.bodyTimeout) };
+        this.#handlerDeadlines = new Deadlines(limits.handlerTimeout);
+        this.#maxUrlLength = limits.maxUrlLength;
     }
 
     get router(): Router {
@@ -50,6 +61,7 @@ export class Pipeline {
     handle(incoming: Incoming): Answer | Promise<Answer> {
         let target: RequestTarget;
         try {
+            if (incoming.target.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
             target = new RequestTarget(incoming.target, incoming, this.#config.fallbackHost);
         } catch (error) {
             return this.#errorAnswer(error, incoming, undefined);
@@ -62,7 +74,7 @@ export class Pipeline {
             const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
             if (match !== null) {
                 const run = (body: unknown) => this.#run(incoming, target, match, body, fail);
-                return incoming.hasBody ? readBody(incoming, this.#config.maxBodySize).then(run, fail) : run(null);
+                return incoming.hasBody ? readBody(incoming, this.#bodyRules).then(run, fail) : run(null);
             }
             return this.#unrouted(incoming, target).then((answer) => this.#forMethod(incoming, answer), fail);
         } catch (error) {
@@ -72,17 +84,33 @@ export class Pipeline {
 
     /** Calls the handler; a value returned without a promise is answered without one. */
     #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+        let value: unknown;
         try {
-            const value = match.handler(new Params(target, body, match.route, incoming));
-            if (!isThenable(value)) return this.#answer(incoming, match, value);
-            return Promise.resolve(value).then((resolved) => this.#answer(incoming, match, resolved), fail);
+            value = match.handler(new Params(target, body, match.route, incoming));
         } catch (error) {
             return fail(error);
         }
+        if (!isThenable(value)) return this.#answer(incoming, match, value, fail);
+        return new Promise<Answer>((resolve) => {
+            const deadline = this.#handlerDeadlines.start(() => {
+                const { timeout } = this.#handlerDeadlines;
+                resolve(fail(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`)));
+            });
+            Promise.resolve(value).then(
+                (resolved) => (deadline === null || deadline.cancel()) && resolve(this.#answer(incoming, match, resolved, fail)),
+                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(fail(error)),
+            );
+        });
     }
 
-    #answer(incoming: Incoming, match: RouteMatch, value: unknown): Answer {
-        const answer = toAnswer(value, this.#config.baseHeaders);
+    /** The answer for a handler's value; a value that cannot be sent is the handler's error (a 500 naming it). */
+    #answer(incoming: Incoming, match: RouteMatch, value: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+        let answer: Answer;
+        try {
+            answer = toAnswer(value, this.#config.baseHeaders);
+        } catch (error) {
+            return fail(error);
+        }
         if (answer.kind === "events") answer.origin = match.handler;
         return this.#forMethod(incoming, answer);
     }
@@ -130,8 +158,13 @@ export class Pipeline {
     }
 
     async #errorAnswer(error: unknown, incoming: Incoming, target: RequestTarget | undefined): Promise<Answer> {
-        const { status, message, headers } = describeError(error);
-        if (status === 500) this.#config.logError(`${incoming.method} ${target?.pathname ?? incoming.target} failed:`, error);
+        const description = describeError(error);
+        const { status, headers } = description;
+        let { message } = description;
+        if (status === 500) {
+            this.#config.logError(`${incoming.method} ${target?.pathname ?? incoming.target} failed:`, error);
+            if (!this.#config.exposeErrors && !isHTTPError(error)) message = "Internal Server Error";
+        }
         const base = { ...this.#config.baseHeaders, ...headers };
         const errorRoute = target && this.#errorRoute(incoming.method, status);
         if (errorRoute) {
@@ -143,6 +176,11 @@ export class Pipeline {
             }
         }
         return textAnswer(status, base, message);
+    }
+
+    /** The body of the 500 an adapter sends when an answer could not be written (a header value it refused, say). */
+    sendFailureMessage(error: unknown): string {
+        return this.#config.exposeErrors ? `Could not send the answer: ${error instanceof Error ? error.message : String(error)}` : "Internal Server Error";
     }
 
     #errorRoute(method: string, status: number) {

@@ -3,6 +3,7 @@ import { createServerAdapter } from "./adapters/runtime.ts";
 import { corsHeaders } from "./cors.ts";
 import { defaultChannelHistory, useChannels } from "./channels/channel.ts";
 import { StartupError } from "./errors.ts";
+import { checkNumber, limitsFrom } from "./limits.ts";
 import { resolveFolder } from "./paths.ts";
 import { Pipeline, type ErrorLogger } from "./pipeline.ts";
 import { checkRoutes } from "./router/check-routes.ts";
@@ -14,10 +15,7 @@ import { fingerprints, RouteWatcher } from "./router/watch-routes.ts";
 import { StaticFolder } from "./static/serve-static.ts";
 import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 
-const defaultMaxBodySize = 1024 * 1024;
-const defaultShutdownTimeout = 10_000;
 const defaultHeartbeatInterval = 15_000;
-const defaultMaxEventBuffer = 1024 * 1024;
 
 /**
  * Starts serving the routes folder (and the static folder, if any); resolves once listening.
@@ -26,10 +24,8 @@ const defaultMaxEventBuffer = 1024 * 1024;
 export async function startHTTPServer(options: StartOptions = {}): Promise<ServerHandle> {
     const hostname = options.hostname ?? "localhost";
     const port = checkNumber("port", options.port ?? 8080, 0, 65535);
-    const maxBodySize = checkNumber("maxBodySize", options.maxBodySize ?? defaultMaxBodySize, 0, Number.MAX_SAFE_INTEGER);
-    const shutdownTimeout = checkNumber("shutdownTimeout", options.shutdownTimeout ?? defaultShutdownTimeout, 0, 2 ** 31 - 1);
+    const limits = limitsFrom(options);
     const heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? defaultHeartbeatInterval, 0, 2 ** 31 - 1);
-    const maxEventBuffer = checkNumber("maxEventBuffer", options.maxEventBuffer ?? defaultMaxEventBuffer, 0, Number.MAX_SAFE_INTEGER);
     const channelHistory = checkNumber("channelHistory", options.channelHistory ?? defaultChannelHistory, 0, 1_000_000);
     const redisUrl = options.redisUrl ?? (process.env.REDIS_URL || undefined);
     const logError: ErrorLogger = (message, error) => console.error(message, error);
@@ -43,15 +39,16 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     const entries = folder === null ? routeObjectEntries(routes as Exclude<typeof routes, string>) : await loadRouteFolder(folder, { tolerant: options.watch === true, generation: options.watch ? 1 : 0, logError });
     const pipeline = new Pipeline({
         router: buildRouter(entries),
-        staticFolder: options.static === undefined ? null : new StaticFolder(resolveFolder(options.static, "static")),
-        maxBodySize,
+        staticFolder: options.static === undefined ? null : new StaticFolder(resolveFolder(options.static, "static"), { dotfiles: options.dotfiles === true }),
+        limits,
+        exposeErrors: options.exposeErrors ?? process.env.NODE_ENV !== "production",
         baseHeaders: corsHeaders(options.cors ?? true),
         fallbackHost: hostPort(hostname, port),
         logError,
     });
-    const streams = new OpenStreams({ heartbeatInterval, maxEventBuffer, log: logError });
+    const streams = new OpenStreams({ heartbeatInterval, maxEventBuffer: limits.maxEventBuffer, log: logError });
     const releaseChannels = await useChannels({ history: channelHistory, redisUrl });
-    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), shutdownTimeout, streams });
+    const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), limits, streams });
     const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, streams, logError) : null;
     let boundPort: number;
     try {
@@ -119,13 +116,6 @@ function routeFiles(router: Router): string[] {
 
 function routeInfo(router: Router): RouteInfo[] {
     return router.entries.map(({ method, pattern, file }) => (file === undefined ? { method, path: pattern } : { method, path: pattern, file }));
-}
-
-function checkNumber(option: string, value: number, min: number, max: number): number {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-        throw new StartupError(`The ${option} option must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
-    }
-    return value;
 }
 
 function hostPort(hostname: string, port: number): string {

@@ -39,8 +39,36 @@ export interface StartOptions {
     routes?: string | RoutesObject;
     /** A folder served for GET and HEAD when no route matches. */
     static?: string;
-    /** Largest accepted request body in bytes; larger ones answer 413. Default 1 MiB. */
+    /** Largest accepted request body in bytes, declared or streamed; larger ones answer 413. Default 1 MiB. */
     maxBodySize?: number;
+    /** Largest request line and headers together, in bytes; larger ones answer 431. Default 16 KiB. */
+    maxHeaderSize?: number;
+    /** Longest request target (path and query), in characters; longer ones answer 414. Default 8 KiB. */
+    maxUrlLength?: number;
+    /** Most fields in a urlencoded or multipart/form-data body; more answer 413. Default 1 000. */
+    maxFields?: number;
+    /** Most files in a multipart/form-data body; more answer 413. Default 100. */
+    maxFiles?: number;
+    /** Deepest nesting of arrays and objects in a JSON body; deeper ones answer 400. Default 64. */
+    maxJsonDepth?: number;
+    /** How long the request line and headers may take to arrive, in ms; then 408 and the connection closes. Default 10 000; 0: no limit. */
+    headersTimeout?: number;
+    /** How long a request body may stay silent between two chunks, in ms; then 408 and the connection closes. Default 10 000; 0: no limit. */
+    bodyTimeout?: number;
+    /** How long a whole request (headers and body) may take to arrive, in ms; then 408. Default 60 000; 0: no limit. */
+    requestTimeout?: number;
+    /** How long an idle keep-alive connection stays open, in ms. Default 5 000. */
+    keepAliveTimeout?: number;
+    /** How long a handler may take to return its value, in ms; then 503. Default 30 000; 0: no limit. */
+    handlerTimeout?: number;
+    /** Serve files and folders whose name starts with a dot from the static folder. Default false. */
+    dotfiles?: boolean;
+    /**
+     * Send the message of an unexpected exception with its 500 (as the original does). Default: true,
+     * false when NODE_ENV is "production" (then the body says "Internal Server Error"; the error is logged).
+     * An HTTPError's message is always sent.
+     */
+    exposeErrors?: boolean;
     /** CORS headers on every answer: `true` (default, any origin), `false`, or the one origin allowed. */
     cors?: boolean | string;
     /** Reload route files (and the files they import) when they change, without a restart. Default false. */

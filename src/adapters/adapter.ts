@@ -1,6 +1,7 @@
 import { StartupError } from "../errors.ts";
 import type { ErrorLogger, Pipeline } from "../pipeline.ts";
 import type { OpenStreams } from "../response/open-streams.ts";
+import type { Limits } from "../limits.ts";
 import type { AccessLogger } from "../types.ts";
 
 /** What every runtime's server adapter is given. */
@@ -8,8 +9,8 @@ export interface AdapterOptions {
     pipeline: Pipeline;
     logError: ErrorLogger;
     accessLog: AccessLogger | null;
-    /** How long close() waits for requests in flight before closing their connections. */
-    shutdownTimeout: number;
+    /** The server's limits and timeouts; close() waits shutdownTimeout ms for requests in flight. */
+    limits: Limits;
     /** Where event streams are opened, with the server's settings (reload ends some; it sends their heartbeats). */
     streams: OpenStreams;
 }

@@ -4,6 +4,7 @@
 import cluster from "node:cluster";
 import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
 import { WebResponder } from "./web.ts";
+import type { Limits } from "../limits.ts";
 
 /** The part of Bun's API this adapter uses (the project is type-checked without Bun's types). */
 interface BunServer {
@@ -17,6 +18,8 @@ interface BunServeOptions {
     hostname: string;
     /** SO_REUSEPORT: several processes listen on the port and the kernel spreads connections among them. */
     reusePort: boolean;
+    /** Seconds (at most 255; 0: none) a connection may stay silent, while idle or while its handler runs. */
+    idleTimeout: number;
     fetch(request: Request, server: BunServer): Response | Promise<Response>;
     error(error: unknown): Response;
 }
@@ -49,6 +52,7 @@ export class BunHTTPServer implements ServerAdapter {
                 port,
                 hostname,
                 reusePort: cluster.isWorker, // the other --workers listen on the same port
+                idleTimeout: idleSeconds(this.#options.limits),
                 fetch: (request, server) => this.#responder.respond(request, server),
                 error: (error) => this.#responder.serveError(error),
             });
@@ -60,9 +64,18 @@ export class BunHTTPServer implements ServerAdapter {
 
     close(): Promise<void> {
         const server = this.#server;
-        this.#closed ??= server === undefined ? Promise.resolve() : this.#responder.shutDown(() => server.stop(false), () => void server.stop(true), this.#options.shutdownTimeout);
+        this.#closed ??= server === undefined ? Promise.resolve() : this.#responder.shutDown(() => server.stop(false), () => void server.stop(true), this.#options.limits.shutdownTimeout);
         return this.#closed;
     }
+}
+
+/**
+ * Bun has one idle timeout where node:http has several, and it also cuts a handler that takes longer:
+ * it is set to the longest of them, so handlerTimeout answers 503 on Bun too (Bun's default is 10 s).
+ */
+function idleSeconds({ handlerTimeout, bodyTimeout, keepAliveTimeout }: Limits): number {
+    if (handlerTimeout === 0) return 0;
+    return Math.min(255, Math.ceil(Math.max(handlerTimeout, bodyTimeout, keepAliveTimeout) / 1000) + 1);
 }
 
 /** A slice of a Bun.file: Bun sends it with its Content-Length (a stream body would go chunked). */

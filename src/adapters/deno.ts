@@ -57,7 +57,7 @@ export class DenoHTTPServer implements ServerAdapter {
         const server = this.#server;
         // Deno's shutdown() waits for every request; past the deadline, those left are answered 503 or cut.
         // (Aborting Deno.serve's signal during shutdown() throws inside Deno, BadResource, in 2.9.)
-        this.#closed ??= server === undefined ? Promise.resolve() : this.#responder.shutDown(() => server.shutdown(), () => {}, this.#options.shutdownTimeout);
+        this.#closed ??= server === undefined ? Promise.resolve() : this.#responder.shutDown(() => server.shutdown(), () => {}, this.#options.limits.shutdownTimeout);
         return this.#closed;
     }
 }

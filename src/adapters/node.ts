@@ -14,6 +14,7 @@ import type { Answer, AnswerHeaders, EventsAnswer, FileAnswer } from "../respons
 import { clientGone, type EventSink } from "../response/event-stream.ts";
 import type { OpenStreams } from "../response/open-streams.ts";
 import { fileGoneAnswer } from "../static/file-answer.ts";
+import type { Limits } from "../limits.ts";
 import type { AccessLogger, RequestInfo } from "../types.ts";
 
 class NodeRequestInfo implements RequestInfo {
@@ -144,13 +145,13 @@ export class NodeServer implements ServerAdapter {
     readonly #isClosing = () => this.#closing;
     #closed: Promise<void> | undefined;
 
-    constructor({ pipeline, logError, accessLog, shutdownTimeout, streams }: AdapterOptions) {
+    constructor({ pipeline, logError, accessLog, limits, streams }: AdapterOptions) {
         this.#streams = streams;
         this.#pipeline = pipeline;
         this.#logError = logError;
         this.#accessLog = accessLog;
-        this.#shutdownTimeout = shutdownTimeout;
-        this.#server = http.createServer((req, res) => this.#handle(req, res));
+        this.#shutdownTimeout = limits.shutdownTimeout;
+        this.#server = http.createServer(serverOptions(limits), (req, res) => this.#handle(req, res));
     }
 
     listen(port: number, hostname: string): Promise<number> {
@@ -218,7 +219,7 @@ export class NodeServer implements ServerAdapter {
             res.destroy();
             return;
         }
-        const message = `Could not send the answer: ${error instanceof Error ? error.message : String(error)}`;
+        const message = this.#pipeline.sendFailureMessage(error);
         res.writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(message) });
         res.end(message);
     }
@@ -295,6 +296,15 @@ class ResponseSink implements EventSink {
     abort(): void {
         this.#res.destroy();
     }
+}
+
+/** node:http enforces the header size and the timeouts before a request reaches the pipeline (431, 408). */
+function serverOptions({ maxHeaderSize, headersTimeout, requestTimeout, keepAliveTimeout }: Limits): http.ServerOptions {
+    // node:http refuses a headersTimeout longer than a (non-zero) requestTimeout.
+    const headers = requestTimeout > 0 && (headersTimeout === 0 || headersTimeout > requestTimeout) ? requestTimeout : headersTimeout;
+    // How often node:http looks for connections past those timeouts (30 s by default, which would triple a 10 s bound).
+    const shortest = Math.min(...[headers, requestTimeout].filter((timeout) => timeout > 0), 4000);
+    return { maxHeaderSize, headersTimeout: headers, requestTimeout, keepAliveTimeout, connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)) };
 }
 
 function logWhenDone(req: IncomingMessage, res: ServerResponse, log: AccessLogger): void {

@@ -93,6 +93,8 @@ class WebIncoming implements Incoming {
     readonly #clientAddress: ClientAddress;
     #info: WebRequestInfo | undefined;
     #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    /** The body was left unread (too large, too slow): the connection closes after the answer. */
+    discarded = false;
 
     constructor(request: Request, context: unknown, clientAddress: ClientAddress) {
         this.#request = request;
@@ -158,6 +160,7 @@ class WebIncoming implements Incoming {
     }
 
     discardBody(): void {
+        this.discarded = true;
         const stop = this.#reader ? this.#reader.cancel() : this.#request.body?.cancel();
         stop?.catch(() => {});
     }
@@ -288,6 +291,7 @@ export class WebResponder {
 
     #toResponse(request: Request, incoming: WebIncoming, answer: Answer): Response | Promise<Response> {
         try {
+            if (incoming.discarded) answer.headers["connection"] = "close";
             switch (answer.kind) {
                 case "bytes":
                     incoming.finish();
@@ -385,7 +389,7 @@ export class WebResponder {
 
     #failure(error: unknown): Response {
         this.#logError("Could not send the answer:", error);
-        return new Response(`Could not send the answer: ${error instanceof Error ? error.message : String(error)}`, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+        return new Response(this.#pipeline.sendFailureMessage(error), { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
     }
 
     #log(request: Request, status: number, started: number): void {

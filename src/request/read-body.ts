@@ -1,6 +1,15 @@
-import { HTTPError } from "../errors.ts";
+import { Buffer } from "node:buffer";
+import type { Deadline, Deadlines } from "../deadlines.ts";
+import { HTTPError, isHTTPError } from "../errors.ts";
+import type { Limits } from "../limits.ts";
 import type { Incoming } from "./incoming.ts";
 import { fieldsToObject } from "./query.ts";
+import { parseClientJSON } from "./safe-json.ts";
+
+/** What a body must keep to: the server's limits, and the deadline a silent body runs into. */
+export interface BodyRules extends Pick<Limits, "maxBodySize" | "maxFields" | "maxFiles" | "maxJsonDepth"> {
+    silence: Deadlines;
+}
 
 /**
  * The request body, parsed by its Content-Type:
@@ -8,7 +17,8 @@ import { fieldsToObject } from "./query.ts";
  * application/json → JSON (400 if malformed); octet-stream or no type → Uint8Array;
  * multipart/form-data → FormData; any other type → a Blob of that type.
  */
-export function readBody(incoming: Incoming, maxBodySize: number): Promise<unknown> {
+export function readBody(incoming: Incoming, rules: BodyRules): Promise<unknown> {
+    const { maxBodySize } = rules;
     const declared = incoming.header("content-length");
     if (Number(declared ?? 0) > maxBodySize) return Promise.reject(bodyTooLarge(incoming, maxBodySize));
     // Only where the adapter reads text itself: on Node, looking at the Content-Type here rather than after
@@ -16,18 +26,47 @@ export function readBody(incoming: Incoming, maxBodySize: number): Promise<unkno
     if (declared !== undefined && incoming.readText !== undefined) {
         const contentType = incoming.header("content-type");
         const mediaType = contentType === undefined ? undefined : mediaTypeOf(contentType);
-        if (isUTF8Text(mediaType, contentType)) return incoming.readText().then((text) => (text === "" ? null : parseText(text, mediaType!)));
+        if (isUTF8Text(mediaType, contentType)) {
+            return withinDeadline(incoming, rules, () => incoming.readText!()).then((text) => (text === "" ? null : parseText(text, mediaType!, rules)));
+        }
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
-    // One promise from the first byte to the parsed body: each extra hop is measurable on small JSON bodies.
-    return incoming
-        .readChunks((chunk) => {
+    return withinDeadline(incoming, rules, (deadline) =>
+        incoming.readChunks((chunk) => {
+            deadline?.touch();
             size += chunk.length;
             if (size > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
             chunks.push(chunk);
-        })
-        .then(() => (size === 0 ? null : parseBody(concat(chunks, size), incoming.header("content-type"))));
+        }),
+    ).then(() => (size === 0 ? null : parseBody(concat(chunks, size), incoming.header("content-type"), rules)));
+}
+
+/**
+ * Reads with the body's deadline running: a body silent for bodyTimeout ms answers 408 and its
+ * connection closes. (Where the runtime reads a body with a Content-Length whole, no chunk touches
+ * the deadline: the whole body must arrive within bodyTimeout.)
+ */
+function withinDeadline<T>(incoming: Incoming, rules: BodyRules, read: (deadline: Deadline | null) => Promise<T>): Promise<T> {
+    let timedOut: ((error: HTTPError) => void) | undefined;
+    const deadline = rules.silence.start(() => {
+        incoming.discardBody();
+        timedOut?.(new HTTPError(408, `The request body stopped arriving: nothing for ${rules.silence.timeout} ms (option bodyTimeout)`));
+    });
+    if (deadline === null) return read(null).catch((error: unknown) => Promise.reject(unreadable(error)));
+    return new Promise<T>((resolve, reject) => {
+        timedOut = reject;
+        read(deadline).then(
+            (value) => deadline.cancel() && resolve(value),
+            (error: unknown) => deadline.cancel() && reject(unreadable(error)),
+        );
+    });
+}
+
+/** A body the connection stopped delivering (the client went away, or the runtime gave up on it) is the client's doing, not a 500. */
+function unreadable(error: unknown): unknown {
+    if (isHTTPError(error)) return error;
+    return new HTTPError(400, `The request body could not be read: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 function bodyTooLarge(incoming: Incoming, maxBodySize: number): HTTPError {
@@ -51,7 +90,7 @@ function toPlainBytes(chunk: Uint8Array): Uint8Array {
     return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-function parseBody(bytes: Uint8Array, contentType: string | undefined): unknown {
+function parseBody(bytes: Uint8Array, contentType: string | undefined, rules: BodyRules): unknown {
     if (contentType === undefined) return bytes;
     const mediaType = mediaTypeOf(contentType);
     switch (mediaType) {
@@ -60,19 +99,31 @@ function parseBody(bytes: Uint8Array, contentType: string | undefined): unknown 
         case "application/json":
         case "text/plain":
         case "application/x-www-form-urlencoded":
-            return parseText(decodeText(bytes, contentType), mediaType);
+            return parseText(decodeText(bytes, contentType), mediaType, rules);
         case "multipart/form-data":
-            return parseMultipart(bytes, contentType);
+            return parseMultipart(bytes, contentType, rules);
         default:
             return new Blob([bytes], { type: contentType });
     }
 }
 
 /** A JSON, text/plain or urlencoded body, once decoded. */
-function parseText(text: string, mediaType: string): unknown {
-    if (mediaType === "application/json") return parseJSON(text);
-    if (mediaType === "text/plain") return parseJSONOr(text, (plain) => plain);
-    return parseJSONOr(text, (fields) => fieldsToObject(new URLSearchParams(fields)));
+function parseText(text: string, mediaType: string, rules: BodyRules): unknown {
+    if (mediaType === "application/json") return parseJSON(text, rules.maxJsonDepth);
+    if (mediaType === "text/plain") return parseJSONOr(text, rules.maxJsonDepth, (plain) => plain);
+    return parseJSONOr(text, rules.maxJsonDepth, (fields) => parseFields(fields, rules.maxFields));
+}
+
+function parseFields(fields: string, maxFields: number): Record<string, string | string[]> {
+    let count = 1;
+    for (let at = fields.indexOf("&"); at !== -1; at = fields.indexOf("&", at + 1)) {
+        if (++count > maxFields) throw tooMany("fields", maxFields, "maxFields");
+    }
+    return fieldsToObject(new URLSearchParams(fields));
+}
+
+function tooMany(what: string, limit: number, option: string): HTTPError {
+    return new HTTPError(413, `The form has more than ${limit} ${what} (option ${option})`);
 }
 
 const textTypes = new Set(["application/json", "text/plain", "application/x-www-form-urlencoded"]);
@@ -105,26 +156,52 @@ function decodeText(bytes: Uint8Array, contentType: string): string {
     }
 }
 
-function parseJSON(text: string): unknown {
+function parseJSON(text: string, maxDepth: number): unknown {
     try {
-        return JSON.parse(text);
+        return parseClientJSON(text, maxDepth);
     } catch (error) {
-        throw new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`);
+        if (error instanceof SyntaxError) throw new HTTPError(400, `Malformed JSON body: ${error.message}`);
+        throw error;
     }
 }
 
-function parseJSONOr(text: string, fallback: (text: string) => unknown): unknown {
+function parseJSONOr(text: string, maxDepth: number, fallback: (text: string) => unknown): unknown {
     try {
-        return JSON.parse(text);
-    } catch {
-        return fallback(text);
+        return parseClientJSON(text, maxDepth);
+    } catch (error) {
+        if (error instanceof SyntaxError) return fallback(text);
+        throw error;
     }
 }
 
-async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<FormData> {
+/** Parts are counted before parsing (one search for the boundary), files and fields after. */
+async function parseMultipart(bytes: Uint8Array, contentType: string, { maxFields, maxFiles }: BodyRules): Promise<FormData> {
+    const boundary = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^";\s]+))/i.exec(contentType);
+    if (boundary !== null && countParts(bytes, boundary[1] ?? boundary[2]!) > maxFields + maxFiles) {
+        throw new HTTPError(413, `The form has more than ${maxFields + maxFiles} parts (options maxFields and maxFiles)`);
+    }
+    let form: FormData;
     try {
-        return await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+        form = await new Response(bytes, { headers: { "content-type": contentType } }).formData();
     } catch (error) {
         throw new HTTPError(400, `Malformed multipart/form-data body: ${(error as Error).message}`);
     }
+    let files = 0;
+    let fields = 0;
+    for (const value of form.values()) {
+        if (typeof value === "string") {
+            if (++fields > maxFields) throw tooMany("fields", maxFields, "maxFields");
+        } else if (++files > maxFiles) {
+            throw tooMany("files", maxFiles, "maxFiles");
+        }
+    }
+    return form;
+}
+
+function countParts(bytes: Uint8Array, boundary: string): number {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const delimiter = `--${boundary}`;
+    let parts = 0;
+    for (let at = buffer.indexOf(delimiter); at !== -1; at = buffer.indexOf(delimiter, at + delimiter.length)) parts++;
+    return parts - 1; // the last delimiter closes the form
 }

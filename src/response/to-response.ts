@@ -17,6 +17,9 @@ export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status =
     if (value instanceof URLSearchParams) return bytes(status, base, "application/x-www-form-urlencoded", value.toString());
     if (value instanceof FormData) return fromFormData(value, status, base);
     if (value instanceof ReadableStream) return { kind: "stream", status, headers: { ...base, "content-type": "application/octet-stream" }, body: value };
+    if (value instanceof Map || value instanceof Set) {
+        throw new TypeError(`The handler returned a ${value.constructor.name}, which JSON would send as {}: return ${value instanceof Map ? "Object.fromEntries(map)" : "[...set]"} instead`);
+    }
     return bytes(status, base, "application/json", toJSON(value));
 }
 

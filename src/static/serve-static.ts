@@ -9,18 +9,20 @@ export type StaticMatch =
 /**
  * Finds the file a URL path names inside the static folder, and nothing outside it: every segment is
  * decoded once and refused if it could climb or smuggle a separator (`..`, `/`, `\`, NUL), dotfiles are
- * hidden, and the real path (after symbolic links) must still lie inside the folder.
+ * hidden unless asked for, and the real path (after symbolic links) must still lie inside the folder.
  */
 export class StaticFolder {
     readonly root: string;
+    readonly #dotfiles: boolean;
     /**
      * URL path → file, for a second: a busy file (a 304 above all) then costs the one stat that `send`
      * makes, not three more. A second is as long as a new, deleted or re-linked file can go unseen.
      */
     readonly #recent = new Map<string, { match: StaticMatch; until: number }>();
 
-    constructor(root: string) {
+    constructor(root: string, { dotfiles = false }: { dotfiles?: boolean } = {}) {
         this.root = root;
+        this.#dotfiles = dotfiles;
     }
 
     async find(pathname: string, search: string): Promise<StaticMatch | null> {
@@ -36,7 +38,7 @@ export class StaticFolder {
     }
 
     async #find(pathname: string, search: string): Promise<StaticMatch | null> {
-        const segments = decodeSegments(pathname);
+        const segments = decodeSegments(pathname, this.#dotfiles);
         if (segments === null) return null;
         const wantsFolder = pathname.endsWith("/");
         const target = path.join(this.root, ...segments);
@@ -62,8 +64,8 @@ export class StaticFolder {
 const recentMs = 1000;
 const maxRecent = 1000;
 
-/** `/a/b%20c/` → `["a", "b c"]`, or null when any segment is unsafe or the path has empty segments. */
-function decodeSegments(pathname: string): string[] | null {
+/** `/a/b%20c/` → `["a", "b c"]`, or null when any segment is unsafe (or hidden) or the path has empty segments. */
+function decodeSegments(pathname: string, dotfiles: boolean): string[] | null {
     const parts = pathname.split("/");
     const segments: string[] = [];
     for (let i = 1; i < parts.length; i++) {
@@ -78,7 +80,7 @@ function decodeSegments(pathname: string): string[] | null {
         } catch {
             return null;
         }
-        if (segment === "." || segment === ".." || segment.startsWith(".") || /[/\\\0]/.test(segment)) return null;
+        if (segment === "." || segment === ".." || (!dotfiles && segment.startsWith(".")) || /[/\\\0]/.test(segment)) return null;
         segments.push(segment);
     }
     return segments;

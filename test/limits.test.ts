@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { limitDefaults } from "../src/limits.ts";
+import { runtime } from "./helpers/runtime.ts";
+import { repoRoot, serve } from "./helpers/server.ts";
+
+const tight = {
+    maxHeaderSize: 4096,
+    maxUrlLength: 1000,
+    headersTimeout: 300,
+    bodyTimeout: 300,
+    requestTimeout: 1500,
+    keepAliveTimeout: 300,
+    handlerTimeout: 300,
+};
+const server = await serve({
+    routes: {
+        "/hello/GET": () => "hello",
+        "/echo/POST": ({ body }) => body,
+        "/slow/GET": () => new Promise((resolve) => setTimeout(() => resolve("late"), 5000).unref()),
+    },
+    ...tight,
+});
+
+/** What a socket received until the server closed it (or `waitMs` passed), and when it closed. */
+function exchange(writes: (string | number)[], waitMs = 4000): Promise<{ text: string; closedAfterMs: number | null }> {
+    return new Promise((resolve, reject) => {
+        const socket = connect(server.port, "127.0.0.1");
+        const started = performance.now();
+        let text = "";
+        const giveUp = setTimeout(() => {
+            socket.destroy();
+            resolve({ text, closedAfterMs: null });
+        }, waitMs);
+        socket.setEncoding("latin1");
+        socket.on("data", (chunk: string) => (text += chunk));
+        socket.on("error", () => {}); // a reset after the answer counts as closed
+        socket.on("close", () => {
+            clearTimeout(giveUp);
+            resolve({ text, closedAfterMs: performance.now() - started });
+        });
+        socket.on("connect", async () => {
+            for (const each of writes) {
+                if (typeof each === "number") await new Promise((done) => setTimeout(done, each));
+                else if (!socket.destroyed) socket.write(each);
+            }
+        });
+        socket.on("timeout", reject);
+    });
+}
+
+const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+
+describe("limits and timeouts", () => {
+    it("the README's table lists every limit with its default from the code", async () => {
+        const readme = await readFile(path.join(repoRoot, "README.md"), "utf8");
+        const start = readme.indexOf("## Limits and timeouts");
+        const section = readme.slice(start, readme.indexOf("\n## ", start));
+        const rows = new Map<string, string>();
+        for (const [, name, value] of section.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)) rows.set(name!, value!);
+        assert.deepEqual([...rows.keys()].sort(), Object.keys(limitDefaults).sort());
+        for (const [name, value] of Object.entries(limitDefaults)) assert.equal(Number(rows.get(name)!.replaceAll("_", "")), value, name);
+    });
+
+    it("a URL longer than maxUrlLength → 414", async () => {
+        const response = await server.fetch(`/hello?q=${"x".repeat(1000)}`);
+        assert.equal(response.status, 414);
+        assert.match(await response.text(), /maxUrlLength/);
+        assert.equal((await server.fetch(`/hello?q=${"x".repeat(900)}`)).status, 200);
+    });
+
+    it("headers larger than maxHeaderSize → 431 (Deno's own bound is about 64 KiB)", { skip: runtime === "deno" && "Deno.serve has no header-size setting" }, async () => {
+        // Bun's bound is its own 16 KiB, whatever the option says.
+        const size = runtime === "bun" ? 17_000 : 5000;
+        const response = await server.fetch("/hello", { headers: { "x-big": "a".repeat(size) } });
+        assert.equal(response.status, 431);
+        assert.equal((await server.fetch("/hello", { headers: { "x-big": "a".repeat(3000) } })).status, 200);
+    });
+
+    it("headers that never finish arriving (slowloris) → 408 and closed after headersTimeout", { skip: runtime !== "node" && "Deno.serve and Bun.serve have no header timeout" }, async () => {
+        const { text, closedAfterMs } = await exchange(["GET /hello HTTP/1.1\r\nHost: x\r\n", 100, "X-A: 1\r\n"]);
+        assert.equal(statusOf(text), 408);
+        assert.ok(closedAfterMs !== null && closedAfterMs < 2000, `closed after ${closedAfterMs} ms`);
+    });
+
+    it("a body that stops arriving → 408 and closed after bodyTimeout, chunked or with a Content-Length", async () => {
+        const requests = [
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nhello",
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhello",
+        ];
+        for (const request of requests) {
+            const { text, closedAfterMs } = await exchange([request]);
+            assert.equal(statusOf(text), 408, request);
+            assert.match(text, /bodyTimeout/);
+            // Deno.serve sends the answer's Connection: close but keeps the connection while the body is unfinished.
+            if (runtime !== "deno") assert.ok(closedAfterMs !== null && closedAfterMs < 3000, `closed after ${closedAfterMs} ms: ${text}`);
+        }
+    });
+
+    it("a body that keeps flowing, however slowly, is read (until requestTimeout)", async () => {
+        const chunks = ["5\r\nhello\r\n", 200, "1\r\n!\r\n", 200, "1\r\n!\r\n", 200, "0\r\n\r\n"];
+        const { text } = await exchange(["POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", ...chunks]);
+        assert.equal(statusOf(text), 200);
+        assert.match(text, /hello!!$/);
+    });
+
+    it("a request trickling in for longer than requestTimeout → 408", { skip: runtime !== "node" && "Deno.serve and Bun.serve have no request timeout" }, async () => {
+        const trickle = Array.from({ length: 12 }, () => [200, "1\r\n.\r\n"]).flat();
+        const { text, closedAfterMs } = await exchange(["POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n", ...trickle]);
+        assert.equal(statusOf(text), 408);
+        assert.ok(closedAfterMs !== null && closedAfterMs < 3500, `closed after ${closedAfterMs} ms`);
+    });
+
+    it("an idle keep-alive connection is closed after keepAliveTimeout", { skip: runtime !== "node" && "Deno.serve keeps idle connections; Bun closes them after its idle timeout (the longest of vshs's timeouts)" }, async () => {
+        const { text, closedAfterMs } = await exchange(["GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"]);
+        assert.equal(statusOf(text), 200);
+        assert.ok(closedAfterMs !== null && closedAfterMs >= 250 && closedAfterMs < 2000, `closed after ${closedAfterMs} ms`);
+    });
+
+    it("a handler slower than handlerTimeout → 503 naming the option; other requests go on", async () => {
+        const started = performance.now();
+        const [slow, hello] = await Promise.all([server.fetch("/slow"), server.fetch("/hello")]);
+        assert.equal(slow.status, 503);
+        assert.match(await slow.text(), /handlerTimeout/);
+        assert.ok(performance.now() - started < 2500);
+        assert.equal(await hello.text(), "hello");
+    });
+
+    it("refuses limits that are not whole numbers", async () => {
+        await assert.rejects(serve({ routes: {}, bodyTimeout: -1 }), /The bodyTimeout option must be a whole number from 0/);
+        await assert.rejects(serve({ routes: {}, maxFields: 1.5 }), /The maxFields option must be a whole number/);
+    });
+});
