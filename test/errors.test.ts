@@ -50,6 +50,32 @@ const plain = await serve({
     },
 });
 
+const productionRoutes = {
+    "/boom/GET": () => {
+        throw new Error("secret detail: the database password is hunter2");
+    },
+    "/teapot/GET": () => {
+        throw new HTTPError(500, "an HTTPError's message is always sent");
+    },
+    "/errors/{code}/GET": ({ body }: HandlerParams) => ({ shown: body }),
+};
+const savedEnv = process.env.NODE_ENV;
+process.env.NODE_ENV = "production";
+const production = await serve({ routes: { "/boom/GET": productionRoutes["/boom/GET"], "/teapot/GET": productionRoutes["/teapot/GET"] } });
+process.env.NODE_ENV = savedEnv;
+const hidden = await serve({ routes: productionRoutes, exposeErrors: false });
+
+const oddValues = await serve({
+    routes: {
+        "/map/GET": () => new Map([["a", 1]]),
+        "/set/GET": async () => new Set([1]),
+        "/function/GET": () => () => "forgot to call me",
+        "/symbol/GET": async () => Symbol("s"),
+        "/bigint/GET": () => ({ big: 10n }),
+        "/hello/GET": () => "hello",
+    },
+});
+
 describe("errors", () => {
     it("HTTPError sets the status and sends its message as text", async () => {
         const response = await plain.fetch("/default-message");
@@ -127,5 +153,52 @@ describe("errors", () => {
             for (const pathname of ["/boom", "/sync-throw", "/reject"]) await (await plain.fetch(pathname)).text();
         });
         assert.equal((await plain.fetch("/default-message")).status, 404);
+    });
+});
+
+describe("errors in production", () => {
+    it("with NODE_ENV=production a 500 says Internal Server Error; the details are logged", async () => {
+        const { result, logged } = await captureErrors(async () => {
+            const response = await production.fetch("/boom");
+            return [response.status, await response.text()];
+        });
+        assert.deepEqual(result, [500, "Internal Server Error"]);
+        assert.match(logged, /GET \/boom failed[\s\S]*hunter2/);
+    });
+
+    it("an HTTPError's message is sent all the same", async () => {
+        const response = await production.fetch("/teapot");
+        assert.equal(await response.text(), "an HTTPError's message is always sent");
+    });
+
+    it("exposeErrors: false hides the message from the error route too", async () => {
+        const { result } = await captureErrors(async () => (await hidden.fetch("/boom")).json());
+        assert.deepEqual(result, { shown: "Internal Server Error" });
+    });
+});
+
+describe("values a handler cannot return", () => {
+    it("answer 500 naming what was returned, sync or async; the server goes on", async () => {
+        const expected: Record<string, RegExp> = {
+            "/map": /returned a Map, which JSON would send as \{\}: return Object\.fromEntries\(map\) instead/,
+            "/set": /returned a Set, which JSON would send as \{\}: return \[\.\.\.set\] instead/,
+            "/function": /returned a function, which cannot be sent as a response/,
+            "/symbol": /returned a symbol, which cannot be sent as a response/,
+            "/bigint": /JSON cannot express: it contains a BigInt/,
+        };
+        const { result, logged } = await captureErrors(async () => {
+            const answers: Record<string, [number, string]> = {};
+            for (const pathname of Object.keys(expected)) {
+                const response = await oddValues.fetch(pathname);
+                answers[pathname] = [response.status, await response.text()];
+            }
+            return answers;
+        });
+        for (const [pathname, pattern] of Object.entries(expected)) {
+            assert.equal(result[pathname]![0], 500, pathname);
+            assert.match(result[pathname]![1], pattern, pathname);
+        }
+        assert.match(logged, /GET \/map failed/);
+        assert.equal(await (await oddValues.fetch("/hello")).text(), "hello");
     });
 });

@@ -14,6 +14,12 @@ function describeBody({ body }: HandlerParams) {
 }
 
 const server = await serve({ routes: { "/body/POST": describeBody }, maxBodySize: 1024 });
+const limited = await serve({ routes: { "/body/POST": describeBody }, maxFields: 3, maxFiles: 2, maxJsonDepth: 5 });
+
+async function postTo(target: { fetch: typeof server.fetch }, body: RequestInit["body"], headers: Record<string, string> = {}) {
+    const response = await target.fetch("/body", { method: "POST", body, headers });
+    return { status: response.status, answer: await response.text() };
+}
 
 async function post(body: RequestInit["body"], headers: Record<string, string> = {}) {
     const response = await server.fetch("/body", { method: "POST", body, headers });
@@ -130,5 +136,70 @@ describe("request bodies, parsed by Content-Type", () => {
     it("keeps serving the next requests after a 413", async () => {
         await post("x".repeat(5000), { "content-type": "text/plain" });
         assert.equal((await post("ok", { "content-type": "text/plain" })).status, 200);
+    });
+});
+
+describe("hostile request bodies", () => {
+    const json = { "content-type": "application/json" };
+
+    it("a __proto__ key anywhere in a JSON body → 400 (prototype poisoning), escaped or not", async () => {
+        for (const body of ['{"__proto__": {"admin": true}}', '[1, {"a": {"__proto__": {}}}]', '{"\\u005f_proto__": {"admin": true}}', '{"__pro\\u0074o__": 1}']) {
+            const { status, answer } = await postTo(limited, body, json);
+            assert.equal(status, 400, body);
+            assert.match(answer, /__proto__ could change the prototype of objects/);
+        }
+        assert.equal(({} as Record<string, unknown>)["admin"], undefined);
+    });
+
+    it("a constructor.prototype → 400; a constructor key holding anything else is ordinary", async () => {
+        const refused = await postTo(limited, '{"constructor": {"prototype": {"admin": true}}}', json);
+        assert.equal(refused.status, 400);
+        assert.match(refused.answer, /constructor\.prototype/);
+        const ordinary = await postTo(limited, '{"constructor": "Ada", "note": "__proto__ in a value is fine"}', json);
+        assert.equal(ordinary.status, 200);
+        assert.deepEqual(JSON.parse(ordinary.answer).value, { constructor: "Ada", note: "__proto__ in a value is fine" });
+    });
+
+    it("the same checks for text/plain and urlencoded bodies that parse as JSON", async () => {
+        for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
+            assert.equal((await postTo(limited, '{"__proto__": {"x": 1}}', { "content-type": type })).status, 400, type);
+            assert.equal((await postTo(limited, "[[[[[[1]]]]]]", { "content-type": type })).status, 400, type);
+        }
+    });
+
+    it("JSON nested deeper than maxJsonDepth → 400 naming the option; brackets inside strings do not count", async () => {
+        const deep = await postTo(limited, "[[[[[[1]]]]]]", json);
+        assert.equal(deep.status, 400);
+        assert.equal(deep.answer, "JSON body nested deeper than 5 levels (option maxJsonDepth)");
+        assert.equal((await postTo(limited, '[[[[{"a": "[[[[[[{{{{"}]]]]', json)).status, 200);
+        // The default (64) holds too.
+        const huge = await server.fetch("/body", { method: "POST", body: "[".repeat(500) + "]".repeat(500), headers: json });
+        assert.equal(huge.status, 400);
+    });
+
+    it("more urlencoded fields than maxFields → 413", async () => {
+        const { status, answer } = await postTo(limited, "a=1&b=2&c=3&d=4", { "content-type": "application/x-www-form-urlencoded" });
+        assert.equal(status, 413);
+        assert.equal(answer, "The form has more than 3 fields (option maxFields)");
+        assert.equal((await postTo(limited, "a=1&b=2&c=3", { "content-type": "application/x-www-form-urlencoded" })).status, 200);
+    });
+
+    it("multipart/form-data: more fields than maxFields, more files than maxFiles, more parts than both → 413", async () => {
+        const form = (fields: number, files: number) => {
+            const data = new FormData();
+            for (let i = 0; i < fields; i++) data.append(`field${i}`, "x");
+            for (let i = 0; i < files; i++) data.append(`file${i}`, new Blob(["x"]), `f${i}.txt`);
+            return data;
+        };
+        assert.equal((await postTo(limited, form(3, 2))).status, 200);
+        const fields = await postTo(limited, form(4, 0));
+        assert.equal(fields.status, 413);
+        assert.equal(fields.answer, "The form has more than 3 fields (option maxFields)");
+        const files = await postTo(limited, form(0, 3));
+        assert.equal(files.status, 413);
+        assert.equal(files.answer, "The form has more than 2 files (option maxFiles)");
+        const parts = await postTo(limited, form(4, 3));
+        assert.equal(parts.status, 413);
+        assert.equal(parts.answer, "The form has more than 5 parts (options maxFields and maxFiles)");
     });
 });

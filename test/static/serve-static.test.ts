@@ -19,6 +19,7 @@ await symlink(path.join(linked, "public", "inside.txt"), path.join(linked, "publ
 await symlink(path.join(linked, "secret.txt"), path.join(linked, "public", "link-out.txt"));
 await symlink(linked, path.join(linked, "public", "folder-out"));
 const linkedServer = await serve({ routes: {}, static: path.join(linked, "public") });
+const withDotfiles = await serve({ routes: {}, static: path.join(fixturesDir, "static"), dotfiles: true });
 
 const secrets = /OUTSIDE-SECRET|SECRET-DOTFILE|HIDDEN-FOLDER|LINKED-SECRET|root:x:0|"name": "vshs"/;
 
@@ -100,6 +101,16 @@ describe("the static folder", () => {
             const response = await server.raw(`GET ${pathname} HTTP/1.1`);
             assert.equal(response.status, 404, pathname);
             assert.doesNotMatch(response.body, secrets);
+        }
+    });
+
+    it("serves dotfiles when the dotfiles option says so, and still nothing outside the folder", async () => {
+        assert.equal((await withDotfiles.raw("GET /.env HTTP/1.1")).status, 200);
+        assert.equal((await withDotfiles.raw("GET /.hidden/file.txt HTTP/1.1")).status, 200);
+        for (const pathname of ["/../outside-secret.txt", "/%2e%2e/outside-secret.txt", "/.%2e/outside-secret.txt"]) {
+            const response = await withDotfiles.raw(`GET ${pathname} HTTP/1.1`);
+            assert.ok(response.status === 400 || response.status === 404, `${pathname}: ${response.status}`);
+            assert.doesNotMatch(response.body, /OUTSIDE-SECRET/);
         }
     });
 
