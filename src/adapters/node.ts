@@ -252,6 +252,7 @@ export class NodeServer implements ServerAdapter {
 
     #writeEvents(incoming: NodeIncoming, res: ServerResponse, answer: EventsAnswer): void {
         const { headers, events } = answer;
+        if (res.destroyed) return events[clientGone](); // the client left while the handler worked: nothing to start
         res.writeHead(200, headers);
         res.flushHeaders();
         res.once("close", () => {

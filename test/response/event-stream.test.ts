@@ -13,6 +13,8 @@ const seen = {
     signalAborted: 0,
     headRan: 0,
     serverClosed: 0,
+    lateStarted: 0,
+    lateClosed: 0,
     unawaitedTimer: undefined as NodeJS.Timeout | undefined,
 };
 
@@ -50,6 +52,14 @@ const server = await serve({
                 await self.send("hello");
             }),
         "/quiet/GET": () => new SSEResponse(() => {}),
+        // A handler that works a while before answering with a stream: its client may have left by then.
+        "/late/GET": async () => {
+            await sleep(300);
+            return new SSEResponse((self) => {
+                seen.lateStarted++;
+                self.onConnectionClosed = () => seen.lateClosed++;
+            });
+        },
         "/after-11s/GET": () =>
             new SSEResponse(async (self) => {
                 await sleep(11_000);
@@ -245,6 +255,17 @@ describe("Server-Sent Events", () => {
         await sleep(20);
         const timersAfter = process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
         assert.ok(timersAfter <= timersBefore, `timers: ${timersBefore} before, ${timersAfter} after`);
+    });
+
+    it("never leaves open a stream whose client left before the handler answered", async () => {
+        const socket = connect(server.port, "127.0.0.1");
+        socket.write("GET /late HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+        await sleep(50);
+        socket.destroy();
+        // The callback may run or not (it has no client); if it ran, its onConnectionClosed must too.
+        await sleep(600);
+        await until(() => seen.lateClosed === seen.lateStarted, 2000);
+        assert.ok(seen.lateStarted <= 1);
     });
 
     it("aborts self.signal when the client leaves", async () => {
