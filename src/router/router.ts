@@ -111,7 +111,7 @@ export function assertDecodable(pathname: string): void {
 
 /**
  * `/users/{id}` → find-my-way's `/users/:id`; a variable inside text, `/files/{a}-{b}.json`, gets an explicit
- * one-or-more pattern (`:a(.+?)-:b(.+?).json`) so that any text may follow it, not only "-" or ".".
+ * one-or-more pattern (`:a([^]+?)-:b([^]+?).json`, `[^]`: line breaks too) so that any text may follow it, not only "-" or ".".
  */
 function toTreePath(entry: RouteEntry): { path: string; varNames: string[] } {
     const varNames: string[] = [];
@@ -122,7 +122,7 @@ function toTreePath(entry: RouteEntry): { path: string; varNames: string[] } {
         let last = 0;
         for (const found of segment.matchAll(variable)) {
             if (found.index === last && last > 0) throw new StartupError(`${entry.source}: variables {${varNames.at(-1)}}{${found[1]}} must be separated by some text`);
-            converted += escapeStatic(segment.slice(last, found.index), entry) + ":" + checkedName(found[1]!, entry, varNames) + "(.+?)";
+            converted += escapeStatic(segment.slice(last, found.index), entry) + ":" + checkedName(found[1]!, entry, varNames) + "([^]+?)";
             last = found.index + found[0].length;
         }
         return converted + escapeStatic(segment.slice(last), entry);

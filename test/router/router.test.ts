@@ -45,6 +45,11 @@ describe("routing a folder of route files", () => {
         assert.equal((await server.fetch("/files/vshs.json")).status, 404);
     });
 
+    it("matches variables inside a segment whose values hold line breaks (found by the fuzzer)", async () => {
+        const response = await server.fetch("/files/a%0Ab-%0D%E2%80%A8.json");
+        assert.deepEqual((await response.json()).vars, { name: "a\nb", version: "\r\u2028" });
+    });
+
     it("requires one character or more for a variable", async () => {
         assert.equal((await server.fetch("/params/")).status, 404);
         assert.equal((await server.fetch("/files/-1.json")).status, 404);
