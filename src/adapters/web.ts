@@ -202,6 +202,7 @@ export class WebResponder {
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #streams: OpenStreams;
     readonly #cutOffs = new Set<() => void>();
+    readonly #prebuiltHeaders = new WeakMap<Readonly<AnswerHeaders>, Headers>();
 
     constructor({ pipeline, clientAddress, cutOffPending, logError, accessLog, onEventStream, fileBody = fileStream, streams }: WebResponderOptions) {
         this.#streams = streams;
@@ -293,9 +294,12 @@ export class WebResponder {
         try {
             if (incoming.discarded) answer.headers["connection"] = "close";
             switch (answer.kind) {
-                case "bytes":
+                case "bytes": {
                     incoming.finish();
-                    return new Response(nullBodyStatus(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.headers) });
+                    // A Response made from a Headers object built once costs Bun half what a plain object does.
+                    const headers = answer.template !== undefined && !incoming.discarded ? this.#prebuilt(answer.template) : toHeaders(answer.headers);
+                    return new Response(nullBodyStatus(answer.status) ? null : answer.body, { status: answer.status, headers });
+                }
                 case "stream":
                     return new Response(this.#followEnd(answer.body, incoming.exchange), { status: answer.status, headers: toHeaders(answer.headers) });
                 case "file":
@@ -307,6 +311,12 @@ export class WebResponder {
         } catch (error) {
             return this.#failure(error);
         }
+    }
+
+    #prebuilt(template: Readonly<AnswerHeaders>): Headers {
+        let headers = this.#prebuiltHeaders.get(template);
+        if (headers === undefined) this.#prebuiltHeaders.set(template, (headers = new Headers(template as Record<string, string>)));
+        return headers;
     }
 
     // Opened before answering, so that a file deleted since the pipeline's stat answers 404, not a cut-off 200.

@@ -1,4 +1,4 @@
-import type { Answer, AnswerHeaders } from "./answer.ts";
+import { headersTemplate, type Answer, type AnswerHeaders } from "./answer.ts";
 import { eventStreamHeaders, isSSEResponse } from "./event-stream.ts";
 
 /** A handler's return value → the answer, by one ordered chain of type checks (the seed's response table). */
@@ -24,7 +24,8 @@ export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status =
 }
 
 function bytes(status: number, base: Readonly<AnswerHeaders>, contentType: string, body: string | Uint8Array): Answer {
-    return { kind: "bytes", status, headers: { ...base, "content-type": contentType }, body };
+    const template = headersTemplate(base, contentType);
+    return { kind: "bytes", status, headers: { ...template }, body, template };
 }
 
 function toJSON(value: unknown): string {
