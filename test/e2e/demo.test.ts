@@ -75,6 +75,11 @@ describe("the demo page in Chromium", () => {
         await live(page);
         await send(page, "after the restart");
         await seesMessage(page, "after the restart");
+        // The server sends the room's history on each connection and the page starts again from it: nothing twice.
+        const shown = await page.locator("#messages li").allTextContents();
+        for (const text of ["Hello from a laptop", "after the restart"]) {
+            assert.equal(shown.filter((line) => line.endsWith(text)).length, 1, `${text} in ${JSON.stringify(shown)}`);
+        }
     });
 
     it("renders the static index.html", async () => {
