@@ -10,12 +10,11 @@ import { checkRoutes } from "./router/check-routes.ts";
 import { importedFiles } from "./router/load-route.ts";
 import { loadRouteFolder, routeObjectEntries } from "./router/route-table.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
-import { OpenStreams } from "./response/open-streams.ts";
+import { defaultHeartbeatInterval, OpenStreams } from "./response/open-streams.ts";
 import { fingerprints, RouteWatcher } from "./router/watch-routes.ts";
 import { StaticFolder } from "./static/serve-static.ts";
 import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 
-const defaultHeartbeatInterval = 15_000;
 
 /**
  * Starts serving the routes folder (and the static folder, if any); resolves once listening.

@@ -1,6 +1,9 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { defaultChannelHistory } from "../channels/channel.ts";
+import { limitDefaults } from "../limits.ts";
+import { defaultHeartbeatInterval } from "../response/open-streams.ts";
 import type { StartOptions } from "../types.ts";
 
 export const usage = `Usage: vshs [routes-dir] [options]
@@ -15,9 +18,9 @@ Options:
   --watch                 reload route files when they change, without a restart
   --workers N             run N processes on the port ("auto": one per core)
   --quiet                 no access log
-  --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: 10000)
-  --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: 15000)
-  --channel-history N     events each channel keeps for clients that reconnect (default: 1000)
+  --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: ${limitDefaults.shutdownTimeout})
+  --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: ${defaultHeartbeatInterval})
+  --channel-history N     events each channel keeps for clients that reconnect (default: ${defaultChannelHistory})
   --redis URL             channels travel through this Redis server (default: $REDIS_URL)
   -h, --help              show this help
   -v, --version           show the version
@@ -94,9 +97,9 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
             watch: values.watch ?? false,
             workers,
             quiet: values.quiet ?? false,
-            shutdownTimeout: wholeNumber("--shutdown-timeout", values["shutdown-timeout"] ?? "10000", 0, 2 ** 31 - 1),
-            heartbeatInterval: wholeNumber("--heartbeat", values.heartbeat ?? "15000", 0, 2 ** 31 - 1),
-            channelHistory: wholeNumber("--channel-history", values["channel-history"] ?? "1000", 0, 1_000_000),
+            shutdownTimeout: wholeNumber("--shutdown-timeout", values["shutdown-timeout"] ?? String(limitDefaults.shutdownTimeout), 0, 2 ** 31 - 1),
+            heartbeatInterval: wholeNumber("--heartbeat", values.heartbeat ?? String(defaultHeartbeatInterval), 0, 2 ** 31 - 1),
+            channelHistory: wholeNumber("--channel-history", values["channel-history"] ?? String(defaultChannelHistory), 0, 1_000_000),
             redisUrl: values.redis ?? (env["REDIS_URL"] || undefined),
         },
     };

@@ -1,5 +1,8 @@
 import { closeWithRetry, heartbeat, startStream, type EventSink, type SSEResponse, type StreamStart } from "./event-stream.ts";
 
+/** A stream quiet for this long gets a comment line, so that proxies keep it open, in ms. */
+export const defaultHeartbeatInterval = 15_000;
+
 /** How long clients are told to wait before reconnecting when the server ends their streams, in ms. */
 const reconnectAfter = 1000;
 
