@@ -9,6 +9,11 @@ const plainPath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 const dotSegment = /(?:^|\/)\.\.?(?:\/|$)|%2e/i;
 const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** A dot segment needs a "." (or its encoding, "%2e"): most paths are spared the regular expression. */
+function mayHaveDotSegment(path: string): boolean {
+    return (path.includes(".") || path.includes("%")) && dotSegment.test(path);
+}
+
 /**
  * The request target: its path and query at once, the full `URL` only when asked for. Building a URL is
  * a visible share of a small request, and routing needs only the path; a path the URL parser would
@@ -30,7 +35,7 @@ export class RequestTarget {
         if (target.startsWith("/")) {
             const query = target.indexOf("?");
             const path = query === -1 ? target : target.slice(0, query);
-            if (plainPath.test(path) && !dotSegment.test(path) && !target.includes("#")) {
+            if (plainPath.test(path) && !mayHaveDotSegment(path) && !target.includes("#")) {
                 this.pathname = path;
                 this.search = query === -1 || query === target.length - 1 ? "" : target.slice(query);
                 return;

@@ -27,6 +27,8 @@ interface Store {
 }
 
 const variable = /\{([^{}]*)\}/g;
+// A path a client sends as it is, with nothing the tree would decode or treat as special (%, :).
+const sentAsIs = /^\/[A-Za-z0-9\-._~!$&'()*+,;=@/]*$/;
 const variableName = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
@@ -37,6 +39,11 @@ export class Router {
     // find-my-way decodes the path while matching and answers through onBadUrl if it cannot: the one decoding a routed request gets.
     readonly #tree = FindMyWay({ maxParamLength: 8192, onBadUrl: noop });
     readonly #methods = new Set<string>();
+    /**
+     * Routes without variables, by path then method: a request for exactly such a path is answered by a
+     * map lookup, which is what the tree would find (static routes win), in a third of its time.
+     */
+    readonly #exact = new Map<string, Map<string, Store>>();
     /** The routes, most specific first. */
     readonly entries: readonly RouteEntry[];
 
@@ -59,11 +66,18 @@ export class Router {
             throw new StartupError(`${entry.source}: cannot route ${entry.method} ${entry.pattern}: ${(error as Error).message}`);
         }
         this.#methods.add(entry.method);
+        if (varNames.length === 0 && sentAsIs.test(entry.pattern)) {
+            let byMethod = this.#exact.get(entry.pattern);
+            if (byMethod === undefined) this.#exact.set(entry.pattern, (byMethod = new Map()));
+            byMethod.set(entry.method, store);
+        }
     }
 
     /** The handler for this method and (percent-encoded) path, or null; a 400 HTTPError for a malformed encoding. */
     match(method: string, pathname: string): RouteMatch | null {
         if (!this.#methods.has(method)) return null;
+        const exact = this.#exact.get(pathname)?.get(method);
+        if (exact !== undefined) return { handler: exact.entry.handler, route: { path: exact.path, vars: {} } };
         const found = this.#tree.find(method as FindMyWay.HTTPMethod, pathname);
         if (found === null) return null;
         const store = found.store as Store | null;

@@ -152,12 +152,14 @@ describe("hostile request bodies", () => {
     });
 
     it("a constructor.prototype → 400; a constructor key holding anything else is ordinary", async () => {
-        const refused = await postTo(limited, '{"constructor": {"prototype": {"admin": true}}}', json);
-        assert.equal(refused.status, 400);
-        assert.match(refused.answer, /constructor\.prototype/);
-        const ordinary = await postTo(limited, '{"constructor": "Ada", "note": "__proto__ in a value is fine"}', json);
+        for (const body of ['{"constructor": {"prototype": {"admin": true}}}', '{"constructor": {"protot\\u0079pe": {}}}', '{"c\\u006fnstructor": {"prototype": {}}}', '[{"a": {"constructor": {"prototype": 1}}}]']) {
+            const refused = await postTo(limited, body, json);
+            assert.equal(refused.status, 400, body);
+            assert.match(refused.answer, /constructor\.prototype/);
+        }
+        const ordinary = await postTo(limited, '{"constructor": "Ada", "note": "__proto__ in a value is fine", "quote": "\\"a\\"\\n\\u00e9"}', json);
         assert.equal(ordinary.status, 200);
-        assert.deepEqual(JSON.parse(ordinary.answer).value, { constructor: "Ada", note: "__proto__ in a value is fine" });
+        assert.deepEqual(JSON.parse(ordinary.answer).value, { constructor: "Ada", note: "__proto__ in a value is fine", quote: '"a"\né' });
     });
 
     it("the same checks for text/plain and urlencoded bodies that parse as JSON", async () => {

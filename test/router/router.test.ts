@@ -39,6 +39,24 @@ describe("routing a folder of route files", () => {
         assert.deepEqual(((await (await server.fetch("/users/42")).json()) as { vars: unknown }).vars, { id: "42" });
     });
 
+    it("finds a route without variables by its exact path, and by any other spelling as the tree does", async () => {
+        const answers: Record<string, [number, string]> = {
+            "/users/me": [200, "the static segment wins"],
+            "/users/m%65": [200, "the static segment wins"],
+            "/users/me?x=1": [200, "the static segment wins"],
+            "/users/me/": [404, "Not Found: /users/me/"],
+            "/users//me": [404, "Not Found: /users//me"],
+            "/Users/me": [404, "Not Found: /Users/me"],
+            "/caf%C3%A9": [200, "unicode folder"],
+            "/with%20space": [200, "space folder"],
+        };
+        for (const [target, [status, text]] of Object.entries(answers)) {
+            const response = await server.fetch(target);
+            assert.deepEqual([response.status, await response.text()], [status, text], target);
+        }
+        assert.deepEqual(((await (await server.fetch("/users/me;x")).json()) as { vars: unknown }).vars, { id: "me;x" });
+    });
+
     it("matches variables inside a segment", async () => {
         const response = await server.fetch("/files/vshs-1.2.json");
         assert.deepEqual(await response.json(), { path: "/files/{name}-{version}.json/GET", vars: { name: "vshs", version: "1.2" } });
