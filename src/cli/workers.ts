@@ -15,6 +15,8 @@ const workerPortVariable = "VSHS_WORKER_PORT";
 /** Deno ends a process that uses an unstable API without its flag with this code. */
 const denoUnstableExitCode = 70;
 const maxRespawnsInWindow = 5;
+/** How long a worker's last message may trail its exit. */
+const lateMessageMs = 500;
 
 /**
  * The cluster primary: forks the workers (they share the port through Node's cluster module), prints
@@ -63,7 +65,12 @@ export async function runPrimary(options: ServeOptions, version: string, cwd: st
         if (!listened.has(worker) && runtime === "deno" && code === denoUnstableExitCode) {
             return failAll("--workers on Deno needs Deno's --unstable-net flag (its port sharing is not stable yet): deno run -A --unstable-net npm:vshs --workers N");
         }
-        if (!listened.has(worker)) return failAll(`worker ${worker.process.pid} stopped before listening (${signal ?? `exit code ${code}`})`);
+        // A worker that cannot start sends why, then exits; its exit can arrive first (seen on Deno): the
+        // message is given a moment to win, so that the user reads the cause, not this.
+        if (!listened.has(worker)) {
+            setTimeout(() => failAll(`worker ${worker.process.pid} stopped before listening (${signal ?? `exit code ${code}`})`), lateMessageMs);
+            return;
+        }
         const now = Date.now();
         respawns.push(now);
         while (respawns[0]! < now - respawnWindowMs) respawns.shift();
