@@ -9,8 +9,8 @@ const plainPath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 const dotSegment = /(?:^|\/)\.\.?(?:\/|$)|%2e/i;
 const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-/** A dot segment needs a "." (or its encoding, "%2e"): most paths are spared the regular expression. */
-function mayHaveDotSegment(path: string): boolean {
+/** Whether the path has a "." or ".." segment, encoded or not; most paths, with no "." or "%", skip the pattern. */
+function hasDotSegment(path: string): boolean {
     return (path.includes(".") || path.includes("%")) && dotSegment.test(path);
 }
 
@@ -35,7 +35,7 @@ export class RequestTarget {
         if (target.startsWith("/")) {
             const query = target.indexOf("?");
             const path = query === -1 ? target : target.slice(0, query);
-            if (plainPath.test(path) && !mayHaveDotSegment(path) && !target.includes("#")) {
+            if (plainPath.test(path) && !hasDotSegment(path) && !target.includes("#")) {
                 this.pathname = path;
                 this.search = query === -1 || query === target.length - 1 ? "" : target.slice(query);
                 return;
