@@ -26,8 +26,8 @@ export function readBody(incoming: Incoming, rules: BodyRules): Promise<unknown>
     if (declared !== undefined && incoming.readText !== undefined) {
         const contentType = incoming.header("content-type");
         const mediaType = contentType === undefined ? undefined : mediaTypeOf(contentType);
-        // No deadline here: the runtime reads the body whole, and a deadline around it cost Bun 6 % of its
-        // echo throughput; Bun's own idle timeout bounds a silent body, Deno has no such bound.
+        // No deadline here: the runtime reads the body whole, and a deadline around it took Bun's echo from
+        // 0.87× to 0.76× of raw Bun.serve; Bun's own idle timeout bounds a silent body, Deno has no such bound.
         if (isUTF8Text(mediaType, contentType)) {
             return incoming.readText().then((text) => (text === "" ? null : parseText(text, mediaType!, rules)), (error: unknown) => Promise.reject(unreadable(error)));
         }
