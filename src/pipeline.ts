@@ -61,8 +61,9 @@ export class Pipeline {
     handle(incoming: Incoming): Answer | Promise<Answer> {
         let target: RequestTarget;
         try {
-            if (incoming.target.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
-            target = new RequestTarget(incoming.target, incoming, this.#config.fallbackHost);
+            const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
+            if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
+            target = new RequestTarget(sent, incoming, this.#config.fallbackHost);
         } catch (error) {
             return this.#errorAnswer(error, incoming, undefined);
         }

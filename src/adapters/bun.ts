@@ -41,6 +41,7 @@ export class BunHTTPServer implements ServerAdapter {
             ...options,
             clientAddress: (request, server) => (server as BunServer).requestIP(request)?.address ?? "",
             cutOffPending: false, // stop(true) closes their connections
+            prebuildsHeaders: true,
             onEventStream: (request) => this.#server?.timeout(request, 0),
             fileBody,
         });

@@ -32,7 +32,7 @@ export class DenoHTTPServer implements ServerAdapter {
 
     constructor(options: AdapterOptions) {
         this.#options = options;
-        this.#responder = new WebResponder({ ...options, clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname, cutOffPending: true });
+        this.#responder = new WebResponder({ ...options, clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname, cutOffPending: true, prebuildsHeaders: false });
     }
 
     async listen(port: number, hostname: string): Promise<number> {

@@ -196,7 +196,8 @@ export class NodeServer implements ServerAdapter {
 
     #write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {
         try {
-            if (incoming.discarded || this.#closing) answer.headers["connection"] = "close";
+            if (incoming.discarded || this.#closing) answer.headers = { ...answer.headers, connection: "close" };
+            else if (answer.kind === "bytes" && answer.headers === answer.template) answer.headers = { ...answer.template }; // writeBytes adds Content-Length
             if (incoming.discarded) closeSoonAfter(res, req.socket);
             switch (answer.kind) {
                 case "bytes":

@@ -9,8 +9,9 @@ export type { AnswerHeaders };
  */
 export type Answer =
     /**
-     * A body known in full (or none). `template`, when set, is a shared, frozen object equal to `headers`
-     * as the pipeline made them: an adapter may reuse what it built from it for the next answer alike.
+     * A body known in full (or none). `template`, when set, is a shared, frozen object, and `headers` is
+     * that object: an adapter copies it before changing a header, and may reuse what it built from it
+     * for the next answer alike.
      */
     | { kind: "bytes"; status: number; headers: AnswerHeaders; body: string | Uint8Array | null; template?: Readonly<AnswerHeaders> }
     /** A body produced over time, e.g. from a returned `Response`. */

@@ -25,7 +25,7 @@ export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status =
 
 function bytes(status: number, base: Readonly<AnswerHeaders>, contentType: string, body: string | Uint8Array): Answer {
     const template = headersTemplate(base, contentType);
-    return { kind: "bytes", status, headers: { ...template }, body, template };
+    return { kind: "bytes", status, headers: template, body, template };
 }
 
 function toJSON(value: unknown): string {

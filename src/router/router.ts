@@ -75,9 +75,9 @@ export class Router {
 
     /** The handler for this method and (percent-encoded) path, or null; a 400 HTTPError for a malformed encoding. */
     match(method: string, pathname: string): RouteMatch | null {
-        if (!this.#methods.has(method)) return null;
         const exact = this.#exact.get(pathname)?.get(method);
         if (exact !== undefined) return { handler: exact.entry.handler, route: { path: exact.path, vars: {} } };
+        if (!this.#methods.has(method)) return null;
         const found = this.#tree.find(method as FindMyWay.HTTPMethod, pathname);
         if (found === null) return null;
         const store = found.store as Store | null;

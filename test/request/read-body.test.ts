@@ -174,6 +174,10 @@ describe("hostile request bodies", () => {
         assert.equal(deep.status, 400);
         assert.equal(deep.answer, "JSON body nested deeper than 5 levels (option maxJsonDepth)");
         assert.equal((await postTo(limited, '[[[[{"a": "[[[[[[{{{{"}]]]]', json)).status, 200);
+        assert.equal((await postTo(limited, "[[[[[1]]]]]", json)).status, 200, "exactly maxJsonDepth levels");
+        assert.equal((await postTo(limited, '{"a":{"b":{"c":{"d":{"e":1}}}}}', json)).status, 200);
+        assert.equal((await postTo(limited, '{"a":{"b":{"c":{"d":{"e":{}}}}}}', json)).status, 400);
+        assert.equal((await postTo(limited, '[1, [2, [3, [4, [5, {"six": true}]]]]]', json)).status, 400);
         // The default (64) holds too.
         const huge = await server.fetch("/body", { method: "POST", body: "[".repeat(500) + "]".repeat(500), headers: json });
         assert.equal(huge.status, 400);
