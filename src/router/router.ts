@@ -2,6 +2,7 @@ import FindMyWay from "find-my-way";
 import { HTTPError, StartupError } from "../errors.ts";
 import type { Handler, Route } from "../types.ts";
 import { bySpecificity } from "./check-routes.ts";
+import { variableCapture } from "./segment-pattern.ts";
 
 /** A handler with the method and URL pattern it answers, and where it came from (for messages). */
 export interface RouteEntry {
@@ -125,23 +126,30 @@ export function assertDecodable(pathname: string): void {
 
 /**
  * `/users/{id}` → find-my-way's `/users/:id`; a variable inside text, `/files/{a}-{b}.json`, gets an explicit
- * one-or-more pattern (`:a([^]+?)-:b([^]+?).json`, `[^]`: line breaks too) so that any text may follow it, not only "-" or ".".
+ * one-or-more pattern so that any text may follow it, not only "-" or "." (see segment-pattern.ts).
  */
 function toTreePath(entry: RouteEntry): { path: string; varNames: string[] } {
     const varNames: string[] = [];
     const segments = entry.pattern.split("/").map((segment) => {
         const whole = /^\{([^{}]*)\}$/.exec(segment);
         if (whole) return ":" + checkedName(whole[1]!, entry, varNames);
-        let converted = "";
-        let last = 0;
-        for (const found of segment.matchAll(variable)) {
-            if (found.index === last && last > 0) throw new StartupError(`${entry.source}: variables {${varNames.at(-1)}}{${found[1]}} must be separated by some text`);
-            converted += escapeStatic(segment.slice(last, found.index), entry) + ":" + checkedName(found[1]!, entry, varNames) + "([^]+?)";
-            last = found.index + found[0].length;
-        }
-        return converted + escapeStatic(segment.slice(last), entry);
+        return inSegmentPath(segment, entry, varNames);
     });
     return { path: segments.join("/"), varNames };
+}
+
+/** A segment with variables inside text, or with none: `v{major}.{minor}` → `v:major(…).:minor(…)`. */
+function inSegmentPath(segment: string, entry: RouteEntry, varNames: string[]): string {
+    const found = [...segment.matchAll(variable)];
+    let converted = escapeStatic(segment.slice(0, found[0]?.index ?? segment.length), entry);
+    for (const [index, current] of found.entries()) {
+        const name = checkedName(current[1]!, entry, varNames);
+        const next = found[index + 1];
+        const text = segment.slice(current.index + current[0].length, next?.index ?? segment.length);
+        if (next !== undefined && text === "") throw new StartupError(`${entry.source}: variables {${name}}{${next[1]}} must be separated by some text`);
+        converted += ":" + name + variableCapture(next === undefined ? undefined : text) + escapeStatic(text, entry);
+    }
+    return converted;
 }
 
 function checkedName(name: string, entry: RouteEntry, varNames: string[]): string {
