@@ -1,17 +1,23 @@
 // The chat example: POST /chat/messages publishes on the "chat" channel and keeps the message in a
 // JSON-lines file, GET /chat/events follows the channel, GET /chat/messages lists what is kept.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openEventStream } from "./helpers/events.ts";
 
-const chatFile = path.join(await mkdtemp(path.join(tmpdir(), "vshs-chat-")), "messages.jsonl");
+// The chat file, and the older one it is moved to once it passes its bound, in a folder of their own.
+const chatFolder = await mkdtemp(path.join(tmpdir(), "vshs-chat-"));
+const chatFile = path.join(chatFolder, "messages.jsonl");
 process.env["CHAT_FILE"] = chatFile;
 const { serveExamples } = await import("./helpers/server.ts");
 let server = await serveExamples();
+
+/** What examples/routes/chat/store.ts promises: files of at most 256 KiB and a line. */
+const maxFileBytes = 256 * 1024;
+const maxLineBytes = 2 * 1000 + 2 * 40 + 200; // two-byte characters at the field limits, and the JSON around them
 
 interface Kept {
     id: string;
@@ -119,6 +125,38 @@ describe("the chat example", () => {
         assert.deepEqual(await list(), before);
     });
 
+    it("keeps each of many concurrent posts once, whole", async () => {
+        const texts = Array.from({ length: 30 }, (_, i) => `concurrent ${i}:`.padEnd(1000, "ü"));
+        const answers = await Promise.all(texts.map((text) => post({ name: "Ada", text })));
+        assert.deepEqual(new Set(answers.map((answer) => answer.status)), new Set([200]));
+        const listed = (await list()).map((message) => message.text).filter((text) => text.startsWith("concurrent "));
+        assert.deepEqual(listed.sort(), [...texts].sort());
+    });
+
+    it("keeps its file under 256 KiB, the older messages in a second one, and lists only those", async () => {
+        const texts = Array.from({ length: 600 }, (_, i) => `many ${i}:`.padEnd(1000, "x")); // 600 KB in all
+        for (let i = 0; i < texts.length; i += 20) {
+            const answers = await Promise.all(texts.slice(i, i + 20).map((text) => post({ name: "Grace", text })));
+            assert.deepEqual(new Set(answers.map((answer) => answer.status)), new Set([200]));
+        }
+        const last = (await (await post({ name: "Grace", text: "the last one" })).json()) as Kept;
+
+        const sizes = await Promise.all((await readdir(chatFolder)).map(async (name) => (await stat(path.join(chatFolder, name))).size));
+        assert.ok(sizes.every((size) => size <= maxFileBytes + maxLineBytes), `each file at most 256 KiB and a line: ${sizes.join(", ")}`);
+
+        const response = await server.fetch("/chat/messages");
+        const body = await response.text();
+        assert.ok(body.length < 4 * maxFileBytes, `the list answer stays small: ${body.length} bytes`);
+        const messages = JSON.parse(body) as Kept[];
+        assert.ok(messages.length < texts.length, "the oldest messages are let go");
+        assert.ok(messages.length >= Math.floor(maxFileBytes / maxLineBytes), `at least 256 KiB of the latest messages kept: ${messages.length}`);
+        assert.deepEqual(messages.at(-1), last);
+        const ids = messages.map((message) => BigInt(message.id));
+        assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), "in id order, each once");
+        const keptTexts = messages.map((message) => message.text).filter((text) => text.startsWith("many "));
+        assert.ok(keptTexts.every((text) => texts.includes(text)), "every kept message whole");
+    });
+
     it("after a restart, keeps the messages and tells a page that reconnects with an old id to reload", async () => {
         const before = await list();
         const lastSeen = before.at(-1)!.id;
@@ -139,4 +177,5 @@ describe("the chat example", () => {
         assert.ok(BigInt(next.id) > BigInt(lastSeen));
         assert.deepEqual(await list(), [...before, next]);
     });
+
 });

@@ -64,6 +64,23 @@ describe("the examples", () => {
         assert.equal(await response.text(), "FormData");
     });
 
+    // Issue 23: querytype answered body.constructor.name, which the body itself may set.
+    it("POST /querytype is not fooled by a body with a constructor key", async () => {
+        const bodies: [string, string, string][] = [
+            ['{"constructor":null}', "application/json", "Object"],
+            ['{"constructor":{"name":"Uint8Array"}}', "application/json", "Object"],
+            ['{"constructor":{"name":5}}', "text/plain", "Object"],
+            ["constructor=x", "application/x-www-form-urlencoded", "Object"],
+            ['[{"constructor":null}]', "application/json", "Array"],
+            ["42", "application/json", "Number"],
+            ["true", "text/plain", "Boolean"],
+        ];
+        for (const [body, type, expected] of bodies) {
+            const response = await server.fetch("/querytype", { method: "POST", body, headers: { "content-type": type } });
+            assert.deepEqual([response.status, await response.text()], [200, expected], `${type} ${body}`);
+        }
+    });
+
     it("POST /echo answers the body it received", async () => {
         const json = await server.fetch("/echo", { method: "POST", body: '{"x":[1,2]}', headers: { "content-type": "application/json" } });
         assert.equal(json.headers.get("content-type"), "application/json");

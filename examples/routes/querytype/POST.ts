@@ -4,5 +4,7 @@ import type { HandlerParams } from "vshs";
 export default async function ({ body }: HandlerParams) {
     if (body === null) return "null";
     if (body instanceof Blob) return body.type;
-    return body.constructor.name;
+    // The class the value was made by. Not `body.constructor`: a JSON body can set that key itself
+    // (`{"constructor": null}`); its prototype comes from the parser, never from the client.
+    return Object.getPrototypeOf(body).constructor.name;
 }
