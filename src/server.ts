@@ -1,7 +1,7 @@
 import { accessLogger } from "./access-log.ts";
 import { createServerAdapter } from "./adapters/runtime.ts";
 import { corsHeaders } from "./cors.ts";
-import { defaultChannelHistory, useChannels } from "./channels/channel.ts";
+import { defaultChannelHistory, defaultChannelsKept, useChannels } from "./channels/channel.ts";
 import { StartupError } from "./errors.ts";
 import { checkNumber, limitsFrom } from "./limits.ts";
 import { resolveFolder } from "./paths.ts";
@@ -26,6 +26,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     const limits = limitsFrom(options);
     const heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? defaultHeartbeatInterval, 0, 2 ** 31 - 1);
     const channelHistory = checkNumber("channelHistory", options.channelHistory ?? defaultChannelHistory, 0, 1_000_000);
+    const channelsKept = checkNumber("channelsKept", options.channelsKept ?? defaultChannelsKept, 1, 10_000_000);
     const redisUrl = options.redisUrl ?? (process.env.REDIS_URL || undefined);
     const logError: ErrorLogger = (message, error) => console.error(message, error);
     const routes = options.routes ?? "/routes";
@@ -46,7 +47,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         logError,
     });
     const streams = new OpenStreams({ heartbeatInterval, maxEventBuffer: limits.maxEventBuffer, log: logError });
-    const releaseChannels = await useChannels({ history: channelHistory, redisUrl });
+    const releaseChannels = await useChannels({ history: channelHistory, channelsKept, redisUrl });
     const server = await createServerAdapter({ pipeline, logError, accessLog: accessLogger(options.logger), limits, streams });
     const watcher = options.watch && folder !== null ? watchFolder(folder, pipeline, streams, logError) : null;
     let boundPort: number;

@@ -83,6 +83,8 @@ export interface StartOptions {
     maxEventBuffer?: number;
     /** Events each channel keeps for clients that reconnect with a Last-Event-ID. Default 1 000. */
     channelHistory?: number;
+    /** How many channels keep their ids and events: those most recently published to. Default 10 000. */
+    channelsKept?: number;
     /** Channels travel through this Redis server (`redis://host:6379`), for several machines. Default: the REDIS_URL variable. */
     redisUrl?: string;
 }

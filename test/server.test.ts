@@ -138,6 +138,7 @@ describe("starting", () => {
     it("reports bad numbers and bad route objects", async () => {
         assert.match(await startupError({ port: -1, routes: {} }), /The port option must be a whole number from 0 to 65535, not -1/);
         assert.match(await startupError({ port: "80" as unknown as number, routes: {} }), /The port option must be a whole number/);
+        assert.match(await startupError({ channelsKept: 0, routes: {} }), /The channelsKept option must be a whole number from 1 to 10000000, not 0/);
         assert.match(await startupError({ routes: { "hello": () => 1 } }), /routes\["hello"\]: a route key is a path followed by a method/);
         assert.match(await startupError({ routes: { "/hello/GET": 42 as never } }), /routes\["\/hello\/GET"\]: the handler must be a function, not number/);
     });

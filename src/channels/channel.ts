@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { StartupError } from "../errors.ts";
 import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
 import { follow, SSEResponse, writeFrame, type Followable } from "../response/event-stream.ts";
+import { defaultChannelsKept } from "./history.ts";
 import { LocalTransport } from "./local.ts";
 import { hidePassword, type ChannelMessage, type ChannelTransport, type TransportOptions } from "./transport.ts";
 
@@ -9,11 +10,17 @@ import { hidePassword, type ChannelMessage, type ChannelTransport, type Transpor
 export const resetEvent = "vshs-reset";
 
 export const defaultChannelHistory = 1000;
+export { defaultChannelsKept };
+
+/** For tests, on the shared hub: resolves with how many channels this process keeps something for. */
+export const keptChannels = Symbol.for("vshs.channels.kept");
 
 /** How channels travel, decided by the server's options and environment, never by route code. */
 export interface ChannelSettings {
     /** Events kept per channel for clients that reconnect. */
     history: number;
+    /** How many channels keep their events: those most recently published to (default `defaultChannelsKept`). */
+    channelsKept?: number;
     /** Through Redis when set (the `redisUrl` option, or REDIS_URL). */
     redisUrl: string | undefined;
 }
@@ -74,6 +81,12 @@ class ChannelHub {
         };
     }
 
+    /** Channels followed here, and channels the transport keeps something for; creates no transport. */
+    async [keptChannels](): Promise<{ followed: number; kept: number }> {
+        const transport = await this.#transport?.catch(() => undefined);
+        return { followed: this.#followers.size, kept: transport?.keptChannels() ?? 0 };
+    }
+
     /** The event's text, made once however many streams it goes to. */
     frame(message: ChannelMessage): string {
         let frame = this.#frames.get(message);
@@ -81,15 +94,17 @@ class ChannelHub {
         return frame;
     }
 
-    readonly #deliver = (channel: string, message: ChannelMessage): void => {
+    readonly #deliver = (channel: string, message: ChannelMessage): boolean => {
         const followers = this.#followers.get(channel);
-        if (followers !== undefined) for (const follower of followers) follower(message);
+        if (followers === undefined) return false;
+        for (const follower of followers) follower(message);
+        return true;
     };
 
     #replace(kind: string, settings: ChannelSettings): void {
         const previous = this.#transport;
         this.#kind = kind;
-        this.#transport = createTransport(settings, { deliver: this.#deliver, history: settings.history });
+        this.#transport = createTransport(settings, { deliver: this.#deliver, history: settings.history, channelsKept: settings.channelsKept ?? defaultChannelsKept });
         this.#transport.catch(() => {}); // reported to whoever awaits it
         void previous?.then((transport) => transport.close()).catch(() => {});
     }
@@ -102,9 +117,9 @@ class ChannelHub {
     }
 }
 
-function transportKind({ history, redisUrl }: ChannelSettings): string {
+function transportKind({ history, channelsKept = defaultChannelsKept, redisUrl }: ChannelSettings): string {
     const via = redisUrl ? `through Redis at ${hidePassword(redisUrl)}` : clusterChannels() ? "through the cluster primary" : "within this process";
-    return `${via} (history ${history})`;
+    return `${via} (history ${history}, kept for ${channelsKept} channels)`;
 }
 
 /** A worker started by `vshs --workers`, whose primary relays channels. */

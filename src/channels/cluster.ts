@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import { ChannelHistory } from "./history.ts";
+import { ChannelHistory, defaultChannelsKept } from "./history.ts";
 import type { ChannelMessage, ChannelTransport, Deliver, Replay, TransportOptions } from "./transport.ts";
 
 /** Between a worker and the primary of `vshs --workers`, over the cluster's IPC channel. */
@@ -31,6 +31,11 @@ export class ClusterTransport implements ChannelTransport {
         return reply.replay!;
     }
 
+    /** None: the primary keeps the channels. */
+    keptChannels(): number {
+        return 0;
+    }
+
     async close(): Promise<void> {
         process.off("message", this.#onMessage);
     }
@@ -56,9 +61,9 @@ export class ClusterTransport implements ChannelTransport {
     }
 }
 
-/** The primary's side: numbers, keeps and relays the events its workers publish. */
-export function relayChannels(history: number): void {
-    const kept = new ChannelHistory(history);
+/** The primary's side: numbers, keeps and relays the events its workers publish; returns what it keeps. */
+export function relayChannels(history: number, channelsKept = defaultChannelsKept): ChannelHistory {
+    const kept = new ChannelHistory(history, channelsKept);
     cluster.on("message", (worker: Worker, request: Request) => {
         if (request?.vshs === "channel-publish") {
             const message = kept.add(request.channel, request.event, request.data);
@@ -69,6 +74,7 @@ export function relayChannels(history: number): void {
             reply(worker, { vshs: "channel-reply", request: request.request, replay: kept.replay(request.channel, request.afterId) });
         }
     });
+    return kept;
 }
 
 function reply(worker: Worker, message: Reply): void {

@@ -1,37 +1,65 @@
 import type { ChannelMessage, Replay } from "./transport.ts";
 
+/** How many channels keep their ids and events unless configured: those most recently published to. */
+export const defaultChannelsKept = 10_000;
+
+/** What is kept of one channel: its last id and its recent events, oldest first. */
+interface KeptChannel {
+    lastId: number;
+    events: ChannelMessage[];
+}
+
 /**
  * The ids and recent events of channels, kept by whichever process numbers them (the only process,
  * or the cluster primary). Ids start from the clock, so that after a restart they are larger than any
  * id a client kept from before, and such a client is told it missed events instead of being sent
  * events it already has.
+ *
+ * Channel names often come from clients (`channel(route.vars.room)`), so nothing is kept for a channel
+ * only read, and only the `channelsKept` channels most recently published to are kept. A channel let
+ * go of numbers on from above every id it gave, so that a client holding one is told to reload.
  */
 export class ChannelHistory {
-    readonly #limit: number;
-    readonly #channels = new Map<string, { lastId: number; events: ChannelMessage[] }>();
-    readonly #firstId = Date.now() * 1000;
+    readonly #eventsKept: number;
+    readonly #channelsKept: number;
+    /** Least recently published to first: a Map iterates in insertion order, and a publish re-inserts. */
+    readonly #channels = new Map<string, KeptChannel>();
+    /** The last id of any channel with nothing kept: below the first id it will give, and not below any id of a channel let go of. */
+    #unkeptLastId = Date.now() * 1000 - 1;
 
-    constructor(limit: number) {
-        this.#limit = limit;
+    constructor(eventsKept: number, channelsKept: number) {
+        this.#eventsKept = eventsKept;
+        this.#channelsKept = Math.max(1, channelsKept);
     }
 
     /** Numbers an event and keeps it. */
     add(channel: string, event: string | undefined, data: string): ChannelMessage {
-        const kept = this.#kept(channel);
+        const kept = this.#channels.get(channel) ?? { lastId: this.#unkeptLastId, events: [] };
+        this.#channels.delete(channel);
+        this.#channels.set(channel, kept);
         const message = { id: ++kept.lastId, event, data };
         kept.events.push(message);
-        if (kept.events.length > this.#limit) kept.events.splice(0, kept.events.length - this.#limit);
+        if (kept.events.length > this.#eventsKept) kept.events.splice(0, kept.events.length - this.#eventsKept);
+        this.#letGoOfOldest();
         return message;
     }
 
+    /** What a client that reconnects after `afterId` missed; keeps nothing for a channel not kept. */
     replay(channel: string, afterId: number): Replay {
-        return replayFrom(this.#kept(channel), afterId);
+        return replayFrom(this.#channels.get(channel) ?? { lastId: this.#unkeptLastId, events: [] }, afterId);
     }
 
-    #kept(channel: string) {
-        let kept = this.#channels.get(channel);
-        if (kept === undefined) this.#channels.set(channel, (kept = { lastId: this.#firstId - 1, events: [] }));
-        return kept;
+    /** How many channels are kept (at most `channelsKept`). */
+    get size(): number {
+        return this.#channels.size;
+    }
+
+    #letGoOfOldest(): void {
+        for (const [channel, kept] of this.#channels) {
+            if (this.#channels.size <= this.#channelsKept) return;
+            this.#channels.delete(channel);
+            this.#unkeptLastId = Math.max(this.#unkeptLastId, kept.lastId);
+        }
     }
 }
 

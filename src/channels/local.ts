@@ -6,9 +6,9 @@ export class LocalTransport implements ChannelTransport {
     readonly #deliver: Deliver;
     readonly #history: ChannelHistory;
 
-    constructor({ deliver, history }: TransportOptions) {
+    constructor({ deliver, history, channelsKept }: TransportOptions) {
         this.#deliver = deliver;
-        this.#history = new ChannelHistory(history);
+        this.#history = new ChannelHistory(history, channelsKept);
     }
 
     async publish(channel: string, event: string | undefined, data: string): Promise<number> {
@@ -19,6 +19,10 @@ export class LocalTransport implements ChannelTransport {
 
     async replay(channel: string, afterId: number): Promise<Replay> {
         return this.#history.replay(channel, afterId);
+    }
+
+    keptChannels(): number {
+        return this.#history.size;
     }
 
     async close(): Promise<void> {}

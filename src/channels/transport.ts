@@ -9,8 +9,8 @@ export interface ChannelMessage {
 /** What a client that reconnects with a Last-Event-ID gets: the events it missed, or word that some are gone. */
 export type Replay = { missed: ChannelMessage[] } | { tooOld: true; latestId: number };
 
-/** Hands a message to the followers of a channel in this process. */
-export type Deliver = (channel: string, message: ChannelMessage) => void;
+/** Hands a message to the followers of a channel in this process; false when it has none here. */
+export type Deliver = (channel: string, message: ChannelMessage) => boolean;
 
 /**
  * How published events travel: within one process, between the --workers of one machine, or between
@@ -22,6 +22,8 @@ export interface ChannelTransport {
     publish(channel: string, event: string | undefined, data: string): Promise<number>;
     /** The events after `afterId` still kept (at most `history` per channel). */
     replay(channel: string, afterId: number): Promise<Replay>;
+    /** How many channels this process keeps something for between events (for tests). */
+    keptChannels(): number;
     /** Lets go of connections and timers. */
     close(): Promise<void>;
 }
@@ -31,6 +33,8 @@ export interface TransportOptions {
     deliver: Deliver;
     /** How many events each channel keeps for clients that reconnect. */
     history: number;
+    /** How many channels keep their ids and events: those most recently published to. */
+    channelsKept: number;
 }
 
 /** A transport's URL as messages and logs may show it: without its password. */

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { defaultChannelHistory } from "../channels/channel.ts";
+import { defaultChannelHistory, defaultChannelsKept } from "../channels/channel.ts";
 import { limitDefaults } from "../limits.ts";
 import { defaultHeartbeatInterval } from "../response/open-streams.ts";
 import type { StartOptions } from "../types.ts";
@@ -21,6 +21,7 @@ Options:
   --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: ${limitDefaults.shutdownTimeout})
   --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: ${defaultHeartbeatInterval})
   --channel-history N     events each channel keeps for clients that reconnect (default: ${defaultChannelHistory})
+  --channels-kept N       how many channels keep them: the N most recently published to (default: ${defaultChannelsKept})
   --redis URL             channels travel through this Redis server (default: $REDIS_URL)
   -h, --help              show this help
   -v, --version           show the version
@@ -45,6 +46,7 @@ export interface ServeOptions {
     shutdownTimeout: number;
     heartbeatInterval: number;
     channelHistory: number;
+    channelsKept: number;
     redisUrl: string | undefined;
 }
 
@@ -69,6 +71,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
                 "shutdown-timeout": { type: "string" },
                 heartbeat: { type: "string" },
                 "channel-history": { type: "string" },
+                "channels-kept": { type: "string" },
                 redis: { type: "string" },
                 help: { type: "boolean", short: "h" },
                 version: { type: "boolean", short: "v" },
@@ -100,6 +103,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
             shutdownTimeout: wholeNumber("--shutdown-timeout", values["shutdown-timeout"] ?? String(limitDefaults.shutdownTimeout), 0, 2 ** 31 - 1),
             heartbeatInterval: wholeNumber("--heartbeat", values.heartbeat ?? String(defaultHeartbeatInterval), 0, 2 ** 31 - 1),
             channelHistory: wholeNumber("--channel-history", values["channel-history"] ?? String(defaultChannelHistory), 0, 1_000_000),
+            channelsKept: wholeNumber("--channels-kept", values["channels-kept"] ?? String(defaultChannelsKept), 1, 10_000_000),
             redisUrl: values.redis ?? (env["REDIS_URL"] || undefined),
         },
     };
@@ -136,6 +140,7 @@ export function serverOptions(options: ServeOptions): StartOptions {
         shutdownTimeout: options.shutdownTimeout,
         heartbeatInterval: options.heartbeatInterval,
         channelHistory: options.channelHistory,
+        channelsKept: options.channelsKept,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
     };
 }

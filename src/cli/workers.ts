@@ -32,7 +32,7 @@ export async function runPrimary(options: ServeOptions, version: string, cwd: st
     let stopping = false;
     let announced = false;
 
-    if (options.redisUrl === undefined) relayChannels(options.channelHistory);
+    if (options.redisUrl === undefined) relayChannels(options.channelHistory, options.channelsKept);
 
     const fork = () => {
         // Without Redis, the workers' channels go through this process (relayChannels below).

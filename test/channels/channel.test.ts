@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { channel } from "vshs";
+import { channel, type HandlerParams } from "vshs";
+import { ChannelHistory } from "../../src/channels/history.ts";
 import { openEventStream } from "../helpers/events.ts";
 import { serve } from "../helpers/server.ts";
 
@@ -11,8 +12,26 @@ const server = await serve({
         "/news/GET": () => channel("news").stream(),
         "/news/POST": async ({ body }) => ({ id: await channel("news").publish(body, "story") }),
         "/quiet/GET": () => channel("quiet").stream(),
+        "/rooms/{room}/GET": ({ route }: HandlerParams) => channel(route.vars.room!).stream(),
     },
 });
+
+/** What the channels of this process keep: channels followed here, and channels the transport keeps events (or ids) for. */
+function keptChannels(): Promise<{ followed: number; kept: number }> {
+    const hub = (globalThis as Record<symbol, Record<symbol, () => Promise<{ followed: number; kept: number }>>>)[Symbol.for("vshs.channels")]!;
+    return hub[Symbol.for("vshs.channels.kept")]!();
+}
+
+/** Resolves once `condition()` holds, polling; rejects after `ms` with the last value seen. */
+async function until<T>(what: string, read: () => Promise<T>, condition: (value: T) => boolean, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        const value = await read();
+        if (condition(value)) return value;
+        if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}; last: ${JSON.stringify(value)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+}
 
 async function publish(data: unknown): Promise<string> {
     const response = await server.fetch("/news", { method: "POST", body: JSON.stringify(data), headers: { "content-type": "application/json" } });
@@ -92,5 +111,58 @@ describe("channels (within one process)", () => {
         const [event] = await stream.waitFor(1);
         stream.close();
         assert.deepEqual(event, { event: "message", data: '"from a timer"', id });
+    });
+
+    it("keeps nothing for channels only followed: streams on random names with a Last-Event-ID, opened and closed", async () => {
+        const before = await until("the streams of earlier tests gone", keptChannels, (kept) => kept.followed === 0);
+        for (let batch = 0; batch < 10; batch++) {
+            const streams = Array.from({ length: 30 }, (_, n) => openEventStream(`${server.url}/rooms/room-${batch}-${n}-${Math.random()}`, { "last-event-id": "1700000000000000" }));
+            for (const stream of streams) assert.equal((await stream.waitFor(1))[0]!.event, "vshs-reset");
+            streams.forEach((stream) => stream.close());
+        }
+        const after = await until("every stream's follower gone", keptChannels, (kept) => kept.followed === 0);
+        assert.deepEqual(after, before, "no channel kept for a name nobody published to");
+    });
+});
+
+describe("ChannelHistory (what the only process, or the cluster primary, keeps)", () => {
+    it("keeps nothing for a channel read but never published to, and answers its readers as before", () => {
+        const history = new ChannelHistory(5, 3);
+        const resets = Array.from({ length: 1000 }, (_, n) => history.replay(`never-${n}`, 1_700_000_000_000_000 + n));
+        assert.equal(history.size, 0);
+        for (const reset of resets) assert.deepEqual(reset, resets[0]);
+        assert.ok("tooOld" in resets[0]!);
+        // A client told to reload moves on to latestId; reconnecting with it, it gets the events published since.
+        const latestId = resets[0].latestId;
+        assert.deepEqual(history.replay("never-0", latestId), { missed: [] });
+        const first = history.add("never-0", "e", "1");
+        assert.equal(first.id, latestId + 1);
+        assert.deepEqual(history.replay("never-0", latestId), { missed: [first] });
+    });
+
+    it("keeps the channels most recently published to, and tells the readers of one let go of to reload", () => {
+        const history = new ChannelHistory(5, 3);
+        const lastIds = new Map<string, number>();
+        for (const name of ["a", "b", "c", "a", "d"]) lastIds.set(name, history.add(name, undefined, name).id);
+        assert.equal(history.size, 3, "b, published to longest ago, is let go of");
+        assert.deepEqual(history.replay("a", lastIds.get("a")! - 1), { missed: [{ id: lastIds.get("a")!, event: undefined, data: "a" }] });
+        assert.deepEqual(history.replay("c", lastIds.get("c")!), { missed: [] });
+        const gone = history.replay("b", lastIds.get("b")! - 1);
+        assert.ok("tooOld" in gone, "a reader of b missed events that are no longer kept");
+        // b numbers on from above the ids it gave: a client holding one is never sent an event twice.
+        const again = history.add("b", undefined, "again");
+        assert.ok(again.id > lastIds.get("b")!, `${again.id}`);
+        assert.equal(history.size, 3);
+        for (let n = 0; n < 10_000; n++) history.add(`random-${n}`, undefined, "x");
+        assert.equal(history.size, 3);
+    });
+
+    it("keeps ids without events when it keeps no history", () => {
+        const history = new ChannelHistory(0, 2);
+        const first = history.add("a", undefined, "1");
+        const second = history.add("a", undefined, "2");
+        assert.equal(second.id, first.id + 1);
+        assert.deepEqual(history.replay("a", second.id), { missed: [] });
+        assert.deepEqual(history.replay("a", first.id), { tooOld: true, latestId: second.id });
     });
 });

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import cluster, { type Worker } from "node:cluster";
 import http from "node:http";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { startCli, type RunningCli } from "../helpers/cli.ts";
+import { relayChannels } from "../../src/channels/cluster.ts";
+import { cliPath, startCli, type RunningCli } from "../helpers/cli.ts";
 import { openEventStream } from "../helpers/events.ts";
+import { runtime } from "../helpers/runtime.ts";
 import { fixturesDir } from "../helpers/server.ts";
 
 /** A POST on a connection of its own, so that the cluster spreads them over the workers. */
@@ -66,5 +69,46 @@ describe("channels across vshs --workers", () => {
             stream.close();
             assert.deepEqual(events.map((event) => event.id), ids.slice(2));
         }
+    });
+});
+
+/** Resolves with the URL a vshs worker serves once it says it listens. */
+function listening(worker: Worker): Promise<string> {
+    return new Promise((resolve, reject) => {
+        worker.on("message", (message: { vshs?: string; url?: string; message?: string }) => {
+            if (message?.vshs === "listening") resolve(message.url!);
+            if (message?.vshs === "failed") reject(new Error(message.message));
+        });
+        worker.once("exit", (code) => reject(new Error(`the worker exited (${code}) before listening`)));
+    });
+}
+
+// This process is the primary here (relayChannels from the source, as `vshs --workers` calls it), so
+// that what it keeps can be counted; its one worker is a real vshs serving the rooms routes.
+// On Deno, a worker forked by `deno test` lacks --unstable-net, which a vshs worker needs there.
+describe("the cluster primary's channels", { skip: runtime === "deno" && "deno test cannot give its forked workers --unstable-net" }, () => {
+    let worker: Worker | undefined;
+    after(() => worker?.process.kill("SIGKILL"));
+
+    it("keeps nothing for channels only read, and at most channelsKept channels", async () => {
+        const kept = relayChannels(5, 50);
+        cluster.setupPrimary({ exec: cliPath, args: [path.resolve(import.meta.dirname, "../robust/fixtures/rooms/routes"), "--port", "0", "--host", "127.0.0.1", "--quiet"] });
+        worker = cluster.fork({ VSHS_CHANNELS: "cluster" });
+        const url = await listening(worker);
+        for (let batch = 0; batch < 10; batch++) {
+            const streams = Array.from({ length: 30 }, (_, n) => openEventStream(`${url}/rooms/read-${batch}-${n}-${Math.random()}`, { "last-event-id": "1700000000000000" }));
+            for (const stream of streams) assert.equal((await stream.waitFor(1))[0]!.event, "vshs-reset");
+            streams.forEach((stream) => stream.close());
+        }
+        assert.equal(kept.size, 0, "no channel kept for a name nobody published to");
+        const first = await post(`${url}/rooms/first`, { n: 0 });
+        for (let n = 0; n < 200; n++) await post(`${url}/rooms/published-${n}`, { n });
+        assert.equal(kept.size, 50);
+        // The channel published to longest ago is let go of: a client holding one of its ids is told to reload.
+        const stream = openEventStream(`${url}/rooms/first`, { "last-event-id": String(Number(first.id) - 1) });
+        const [reset] = await stream.waitFor(1);
+        stream.close();
+        assert.equal(reset!.event, "vshs-reset");
+        assert.ok(Number((await post(`${url}/rooms/first`, { n: 1 })).id) > Number(first.id), "ids go on increasing");
     });
 });

@@ -69,14 +69,20 @@ function connectAdmin(url: string) {
     return createClient({ url }).connect();
 }
 
-/** A transport standing for one process: what its `deliver` received, per channel. */
-async function connectTransport(url: string, history: number) {
+/** A transport standing for one process whose streams follow the channels `followed` says: what its `deliver` received, per channel. */
+async function connectTransport(url: string, history: number, channelsKept = 10_000, followed = (_channel: string) => true) {
     const received = new Map<string, ChannelMessage[]>();
+    let count = 0;
     const transport = await RedisTransport.connect(url, {
         history,
-        deliver: (channel, message) => (received.get(channel) ?? received.set(channel, []).get(channel)!).push(message),
+        channelsKept,
+        deliver: (channel, message) => {
+            (received.get(channel) ?? received.set(channel, []).get(channel)!).push(message);
+            count++;
+            return followed(channel);
+        },
     });
-    return { transport, received: (channel: string) => received.get(channel) ?? [] };
+    return { transport, received: (channel: string) => received.get(channel) ?? [], count: () => count };
 }
 
 describe("RedisTransport against a real redis-server", { skip }, () => {
@@ -94,8 +100,8 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         redis?.stop();
     });
 
-    async function transportOf(history = 100) {
-        const made = await connectTransport(redis.url, history);
+    async function transportOf(history = 100, channelsKept?: number, followed?: (channel: string) => boolean) {
+        const made = await connectTransport(redis.url, history, channelsKept, followed);
         open.push(made.transport);
         return made;
     }
@@ -195,16 +201,49 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
     it("rejects connect() at once, naming the URL (not its password), when Redis cannot be reached or refuses", async () => {
         const closed = await freePort();
         const started = Date.now();
-        await assert.rejects(RedisTransport.connect(`redis://127.0.0.1:${closed}`, { history: 1, deliver() {} }), {
+        await assert.rejects(RedisTransport.connect(`redis://127.0.0.1:${closed}`, { history: 1, channelsKept: 1, deliver: () => false }), {
             name: "StartupError",
             message: `Cannot reach Redis at redis://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
         });
         assert.ok(Date.now() - started < 2000, "no reconnection loop at startup");
-        await assert.rejects(RedisTransport.connect(`redis://someone:secret@127.0.0.1:${redis.port}`, { history: 1, deliver() {} }), {
+        await assert.rejects(RedisTransport.connect(`redis://someone:secret@127.0.0.1:${redis.port}`, { history: 1, channelsKept: 1, deliver: () => false }), {
             name: "StartupError",
             message: /^Redis at redis:\/\/someone:\*\*\*@127\.0\.0\.1:\d+ refused the connection: WRONGPASS/,
         });
-        await assert.rejects(RedisTransport.connect("localhost:6379", { history: 1, deliver() {} }), { name: "StartupError", message: /^Cannot use the Redis URL localhost:6379: / });
+        await assert.rejects(RedisTransport.connect("localhost:6379", { history: 1, channelsKept: 1, deliver: () => false }), { name: "StartupError", message: /^Cannot use the Redis URL localhost:6379: / });
+    });
+
+    it("keeps in Redis nothing for channels only read, and only the channelsKept most recently published to", async () => {
+        const { transport, received } = await transportOf(5, 10);
+        const keysBefore = await admin.dbSize();
+        for (let n = 0; n < 300; n++) assert.ok("tooOld" in (await transport.replay(`read-${n}-${Math.random()}`, 1_700_000_000_000_000)));
+        assert.equal(await admin.dbSize(), keysBefore, "reading a channel writes nothing");
+        const first = await transport.publish("first", "e", "1");
+        for (let n = 0; n < 30; n++) await transport.publish(`published-${n}`, "e", String(n));
+        assert.equal(await admin.zCard("vshs:channels"), 10);
+        assert.deepEqual(await admin.keys("vshs:channel:first:*"), [], "the channel published to longest ago is let go of");
+        assert.equal((await admin.keys("vshs:channel:*")).length, 20, "an id and a history for each channel kept");
+        const gone = await transport.replay("first", first - 1);
+        assert.ok("tooOld" in gone, "a client holding one of its ids is told to reload");
+        // It numbers on from the clock, above its old ids; its followers here get the event, with no word of lost events.
+        const errors = captureConsoleErrors();
+        try {
+            const again = await transport.publish("first", "e", "again");
+            assert.ok(again > first && again > gone.latestId);
+            await until("the event after the restart", () => received("first").length === 2);
+            assert.deepEqual(received("first")[1], { id: again, event: "e", data: "again" });
+            assert.deepEqual(errors.lines, []);
+        } finally {
+            errors.restore();
+        }
+    });
+
+    it("remembers ids in this process only for channels followed here, and for at most channelsKept of them", async () => {
+        const [notFollowing, following] = await Promise.all([transportOf(5, 20, () => false), transportOf(5, 20, () => true)]);
+        for (let n = 0; n < 100; n++) await notFollowing.transport.publish(`room-${n}-${Math.random()}`, "e", String(n));
+        await until("every event in both processes", () => notFollowing.count() === 100 && following.count() === 100);
+        assert.equal(notFollowing.transport.keptChannels(), 0);
+        assert.equal(following.transport.keptChannels(), 20);
     });
 
     it("lets the process end once the server that used it is closed", async () => {

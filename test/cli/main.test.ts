@@ -37,7 +37,7 @@ describe("vshs --help and --version", () => {
     it("prints the usage with every option", async () => {
         const { code, stdout } = await runCli(["--help"]);
         assert.equal(code, 0);
-        for (const flag of ["--static DIR", "--port N", "--host H", "--watch", "--workers N", "--quiet", "--shutdown-timeout MS", "--heartbeat MS", "--channel-history N", "--redis URL", "--help", "--version", "init [dir]"]) {
+        for (const flag of ["--static DIR", "--port N", "--host H", "--watch", "--workers N", "--quiet", "--shutdown-timeout MS", "--heartbeat MS", "--channel-history N", "--channels-kept N", "--redis URL", "--help", "--version", "init [dir]"]) {
             assert.ok(stdout.includes(flag), flag);
         }
         assert.equal((await runCli(["-h"])).stdout, stdout);
@@ -67,6 +67,7 @@ describe("vshs mistakes: one line, exit code 1", () => {
     it("a bad heartbeat or channel history", async () => {
         await assertMistake([routes, "--heartbeat=1.5"], 'vshs: --heartbeat must be a whole number from 0 to 2147483647, not "1.5"');
         await assertMistake([routes, "--channel-history=lots"], 'vshs: --channel-history must be a whole number from 0 to 1000000, not "lots"');
+        await assertMistake([routes, "--channels-kept=0"], 'vshs: --channels-kept must be a whole number from 1 to 10000000, not "0"');
     });
     it("a Redis server that cannot be reached", () =>
         assertMistake([routes, "--port", "0", "--redis", "redis://127.0.0.1:1"], /^vshs: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1/));
