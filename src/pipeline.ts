@@ -5,7 +5,8 @@ import type { Limits } from "./limits.ts";
 import type { Incoming } from "./request/incoming.ts";
 import { RequestTarget } from "./request/target.ts";
 import { readBody, type BodyRules } from "./request/read-body.ts";
-import { textAnswer, type Answer, type AnswerHeaders } from "./response/answer.ts";
+import { textAnswer, type Answer, type AnswerHeaders, type StreamAnswer } from "./response/answer.ts";
+import { checkedBody, declaredLength } from "./response/checked-body.ts";
 import { toAnswer } from "./response/to-response.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
@@ -113,7 +114,31 @@ export class Pipeline {
             return fail(error);
         }
         if (answer.kind === "events") answer.origin = match.handler;
+        if (answer.kind === "stream" && incoming.method !== "HEAD") return this.#started(answer, fail);
         return this.#forMethod(incoming, answer);
+    }
+
+    /** A streamed answer once its first chunk has come (see checkedBody), within the handler's time limit. */
+    #started(answer: StreamAnswer, fail: (error: unknown) => Promise<Answer>): Promise<Answer> {
+        return new Promise<Answer>((resolve) => {
+            const deadline = this.#handlerDeadlines.start(() => {
+                const { timeout } = this.#handlerDeadlines;
+                resolve(fail(new HTTPError(503, `The response body did not start within ${timeout} ms (option handlerTimeout)`)));
+            });
+            let checked: Promise<ReadableStream<Uint8Array>>;
+            try {
+                checked = checkedBody(answer.body, declaredLength(answer.headers["content-length"]));
+            } catch (error) {
+                checked = Promise.reject(error);
+            }
+            checked.then(
+                (body) => {
+                    if (deadline === null || deadline.cancel()) resolve({ ...answer, body });
+                    else void body.cancel().catch(() => {});
+                },
+                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(fail(error)),
+            );
+        });
     }
 
     /** HEAD: the GET answer without its body. */

@@ -322,8 +322,8 @@ function logWhenDone(req: IncomingMessage, res: ServerResponse, log: AccessLogge
 function writeBytes(req: IncomingMessage, res: ServerResponse, status: number, headers: AnswerHeaders, body: string | Uint8Array | null): void {
     if (body !== null) {
         headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-    } else if (headers["content-length"] === undefined && req.method !== "HEAD" && status !== 204 && status !== 304) {
-        headers["content-length"] = "0";
+    } else if (req.method !== "HEAD" && status !== 204 && status !== 304) {
+        headers["content-length"] = "0"; // whatever a returned Response declared: no body follows (a HEAD answer keeps the GET's length)
     }
     res.writeHead(status, headers);
     res.end(body ?? undefined);

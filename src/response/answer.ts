@@ -37,4 +37,5 @@ export function textAnswer(status: number, headers: Readonly<AnswerHeaders>, tex
 }
 
 export type FileAnswer = Extract<Answer, { kind: "file" }>;
+export type StreamAnswer = Extract<Answer, { kind: "stream" }>;
 export type EventsAnswer = Extract<Answer, { kind: "events" }>;

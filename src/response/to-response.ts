@@ -1,5 +1,6 @@
 import { headersTemplate, type Answer, type AnswerHeaders } from "./answer.ts";
 import { eventStreamHeaders, isSSEResponse } from "./event-stream.ts";
+import { decodedByFetch } from "./fetch-codings.ts";
 
 /** A handler's return value → the answer, by one ordered chain of type checks (the seed's response table). */
 export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status = 200): Answer {
@@ -73,14 +74,28 @@ function fromFormData(form: FormData, status: number, base: Readonly<AnswerHeade
     return bytes(status, base, "application/x-www-form-urlencoded", new URLSearchParams(fields).toString());
 }
 
-/** A web Response is sent as it is; the CORS headers are added where it has none of its own. */
+/** RFC 9110 §7.6.1: headers about one connection, which the connection to the client must not inherit. */
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/**
+ * A web Response is sent with its status, headers and body; the CORS headers are added where it has
+ * none of its own. Its hop-by-hop headers are left out, and the runtime frames the body, so a Response
+ * from `fetch()` can be passed through: its body arrives decoded, so its coding and length go too.
+ */
 function fromResponse(response: Response, base: Readonly<AnswerHeaders>): Answer {
+    if (response.bodyUsed) throw new TypeError("The handler returned a Response whose body was already read");
     const headers: AnswerHeaders = { ...base };
+    const connectionOptions = new Set(response.headers.get("connection")?.toLowerCase().split(",").map((name) => name.trim()));
     for (const [name, value] of response.headers) {
-        if (name !== "set-cookie") headers[name] = value;
+        if (name !== "set-cookie" && !hopByHop.has(name) && !connectionOptions.has(name)) headers[name] = value;
     }
     const cookies = response.headers.getSetCookie();
     if (cookies.length > 0) headers["set-cookie"] = cookies;
+    const coding = headers["content-encoding"];
+    if (response.url !== "" && typeof coding === "string" && decodedByFetch(coding)) {
+        delete headers["content-encoding"];
+        delete headers["content-length"];
+    }
     if (response.body === null) return { kind: "bytes", status: response.status, headers, body: null };
     return { kind: "stream", status: response.status, headers, body: response.body };
 }

@@ -78,7 +78,11 @@ export function chunked(body: Uint8Array, sizes: readonly number[]): Uint8Array[
 
 /** One whole answer in `data`, or null if more is needed (`ended`: the connection is over, so a body without framing ends here). */
 function parseReply(data: Buffer, ended: boolean): RawReply | null {
-    let start = 0;
+    return parseReplyAt(data, 0, ended)?.reply ?? null;
+}
+
+/** The answer starting at `start` and where it ends, or null if more is needed. */
+function parseReplyAt(data: Buffer, start: number, ended: boolean): { reply: RawReply; end: number } | null {
     for (;;) {
         const headEnd = data.indexOf("\r\n\r\n", start, "latin1");
         if (headEnd === -1) return null;
@@ -94,22 +98,68 @@ function parseReply(data: Buffer, ended: boolean): RawReply | null {
             start = bodyStart; // 100 Continue and the like: the real answer follows
             continue;
         }
-        if (status === 204 || status === 304) return { status, statusLine, headers, body: Buffer.alloc(0) };
+        const whole = (end: number) => ({ reply: { status, statusLine, headers, body: data.subarray(bodyStart, end) }, end });
+        if (status === 204 || status === 304) return whole(bodyStart);
         if (/\bchunked\b/i.test(headers["transfer-encoding"] ?? "")) {
-            const body = dechunk(data.subarray(bodyStart)) ?? (ended ? data.subarray(bodyStart) : null);
-            return body === null ? null : { status, statusLine, headers, body };
+            const chunks = dechunk(data.subarray(bodyStart));
+            if (chunks !== null) return { reply: { status, statusLine, headers, body: chunks.body }, end: bodyStart + chunks.end };
+            return ended ? whole(data.length) : null;
         }
         const length = headers["content-length"];
         if (length !== undefined) {
             const end = bodyStart + Number(length);
-            if (data.length >= end) return { status, statusLine, headers, body: data.subarray(bodyStart, end) };
-            return ended ? { status, statusLine, headers, body: data.subarray(bodyStart) } : null;
+            if (data.length >= end) return whole(end);
+            return ended ? whole(data.length) : null;
         }
-        return ended ? { status, statusLine, headers, body: data.subarray(bodyStart) } : null;
+        return ended ? whole(data.length) : null;
     }
 }
 
-function dechunk(data: Buffer): Buffer | null {
+/**
+ * Sends `requests` one after the other on one kept-alive connection, as a proxy reusing its upstream
+ * connection would: each once the answers before it have arrived, or once the server has been quiet for
+ * `quietMs` (an answer whose framing promises more than it sends). Reads until the server closes the
+ * connection or stays quiet after the last request. Returns the answers read in order, and what followed
+ * them that is not an answer (non-empty when a body's framing lied).
+ */
+export function onOneConnection(port: number, requests: readonly string[], quietMs = 300): Promise<{ replies: RawReply[]; rest: string; closed: boolean }> {
+    return new Promise((resolve) => {
+        const socket = connect(port, "127.0.0.1");
+        let received = Buffer.alloc(0);
+        let sent = 0;
+        let quiet: ReturnType<typeof setTimeout> | undefined;
+        const read = (closed: boolean) => {
+            const replies: RawReply[] = [];
+            let offset = 0;
+            for (let parsed = parseReplyAt(received, 0, closed); parsed !== null; parsed = parseReplyAt(received, offset, closed)) {
+                replies.push(parsed.reply);
+                offset = parsed.end;
+                if (offset >= received.length) break;
+            }
+            return { replies, rest: received.subarray(offset).toString("latin1"), closed };
+        };
+        const finish = (closed: boolean) => {
+            clearTimeout(quiet);
+            socket.destroy();
+            resolve(read(closed));
+        };
+        const sendNext = () => {
+            clearTimeout(quiet);
+            if (sent < requests.length) socket.write(requests[sent++]!, "latin1");
+            quiet = setTimeout(() => (sent < requests.length ? sendNext() : finish(false)), quietMs);
+        };
+        socket.on("data", (chunk: Buffer) => {
+            received = Buffer.concat([received, chunk]);
+            if (read(false).replies.length >= sent) sendNext();
+        });
+        socket.on("close", () => finish(true));
+        socket.on("error", () => {});
+        socket.on("connect", sendNext);
+    });
+}
+
+/** The body of a chunked answer and where its framing ends, or null if more is needed. */
+function dechunk(data: Buffer): { body: Buffer; end: number } | null {
     const chunks: Buffer[] = [];
     let offset = 0;
     for (;;) {
@@ -117,7 +167,10 @@ function dechunk(data: Buffer): Buffer | null {
         if (lineEnd === -1) return null;
         const size = parseInt(data.subarray(offset, lineEnd).toString("latin1"), 16);
         if (Number.isNaN(size)) return null;
-        if (size === 0) return data.indexOf("\r\n", lineEnd + 2, "latin1") === -1 ? null : Buffer.concat(chunks);
+        if (size === 0) {
+            const trailerEnd = data.indexOf("\r\n", lineEnd + 2, "latin1");
+            return trailerEnd === -1 ? null : { body: Buffer.concat(chunks), end: trailerEnd + 2 };
+        }
         const chunkStart = lineEnd + 2;
         if (data.length < chunkStart + size + 2) return null;
         chunks.push(data.subarray(chunkStart, chunkStart + size));
