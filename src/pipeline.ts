@@ -3,7 +3,7 @@ import { Deadlines } from "./deadlines.ts";
 import { describeError, HTTPError, isHTTPError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import type { Incoming } from "./request/incoming.ts";
-import { RequestTarget } from "./request/target.ts";
+import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, type BodyRules } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders, type StreamAnswer } from "./response/answer.ts";
 import { checkedBody, declaredLength } from "./response/checked-body.ts";
@@ -64,7 +64,9 @@ export class Pipeline {
         try {
             const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
             if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
-            target = new RequestTarget(sent, incoming, this.#config.fallbackHost);
+            const host = incoming.host;
+            assertValidHost(host);
+            target = new RequestTarget(sent, host, this.#config.fallbackHost);
         } catch (error) {
             return this.#errorAnswer(error, incoming, undefined);
         }

@@ -3,7 +3,7 @@
  */
 import cluster from "node:cluster";
 import { listenError, type AdapterOptions, type ServerAdapter } from "./adapter.ts";
-import { WebResponder } from "./web.ts";
+import { afterAuthority, WebResponder, type RequestLine } from "./web.ts";
 
 /** The part of Deno's API this adapter uses (the project is type-checked without Deno's types). */
 interface DenoServer {
@@ -32,7 +32,7 @@ export class DenoHTTPServer implements ServerAdapter {
 
     constructor(options: AdapterOptions) {
         this.#options = options;
-        this.#responder = new WebResponder({ ...options, clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname, cutOffPending: true, prebuildsHeaders: false });
+        this.#responder = new WebResponder({ ...options, clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname, requestLine: denoRequestLine, cutOffPending: true, prebuildsHeaders: false });
     }
 
     async listen(port: number, hostname: string): Promise<number> {
@@ -61,3 +61,20 @@ export class DenoHTTPServer implements ServerAdapter {
         return this.#closed;
     }
 }
+
+/**
+ * Deno 2.9 builds `request.url` as `http://` + the Host header + the target, the Host unchecked (one
+ * holding "/" or "?" would move where the target seems to start), or with its own address when the
+ * Host is missing or empty. So the target is what follows the Host as sent.
+ */
+const denoRequestLine: RequestLine = {
+    host: (request) => request.headers.get("host") ?? undefined,
+    target(request, host) {
+        const url = request.url;
+        if (host) {
+            const authority = url.indexOf("//") + 2;
+            if (url.startsWith(host, authority)) return url.slice(authority + host.length);
+        }
+        return afterAuthority(url); // Deno's own address, or an absolute-form target
+    },
+};

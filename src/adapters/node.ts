@@ -92,6 +92,10 @@ class NodeIncoming implements Incoming {
         return this.#req.url ?? "/";
     }
 
+    get host(): string | undefined {
+        return this.#req.headers.host;
+    }
+
     get hasBody(): boolean {
         const { headers } = this.#req;
         const length = headers["content-length"];

@@ -17,6 +17,26 @@ import type { AccessLogger, RequestInfo } from "../types.ts";
 /** Finds the client's address from what the runtime passed beside the request (Deno's info, Bun's server). */
 export type ClientAddress = (request: Request, context: unknown) => string;
 
+/**
+ * How a runtime's `Request` shows what the client sent: the runtimes give an absolute URL built from the
+ * Host header and the target, each its own way, so each adapter says how to take them apart.
+ */
+export interface RequestLine {
+    /** The Host header as sent, or undefined without one. */
+    host(request: Request): string | undefined;
+    /** The request target as sent; `host` is what host() gave. */
+    target(request: Request, host: string | undefined): string;
+}
+
+/**
+ * The target of an absolute URL whose authority holds no "/": what follows it. A target like `ftp://x/y`
+ * that a runtime passes through as it is stays whole, so the pipeline refuses it (400) as on Node.
+ */
+export function afterAuthority(url: string): string {
+    if (!url.startsWith("http://") && !url.startsWith("https://")) return url;
+    return url.slice(url.indexOf("/", url.indexOf("//") + 2));
+}
+
 class WebRequestInfo implements RequestInfo {
     readonly #request: Request;
     readonly #exchange: Exchange;
@@ -87,6 +107,8 @@ class Exchange {
 
 class WebIncoming implements Incoming {
     readonly #request: Request;
+    readonly #line: RequestLine;
+    #host: string | undefined | null = null; // null: not read yet
     #exchange: Exchange | undefined;
     #finished = false;
     #method: string | undefined;
@@ -97,8 +119,9 @@ class WebIncoming implements Incoming {
     /** The body was left unread (too large, too slow): the connection closes after the answer. */
     discarded = false;
 
-    constructor(request: Request, context: unknown, clientAddress: ClientAddress) {
+    constructor(request: Request, line: RequestLine, context: unknown, clientAddress: ClientAddress) {
         this.#request = request;
+        this.#line = line;
         this.#context = context;
         this.#clientAddress = clientAddress;
     }
@@ -126,8 +149,13 @@ class WebIncoming implements Incoming {
         return (this.#method ??= this.#request.method);
     }
 
+    get host(): string | undefined {
+        if (this.#host === null) this.#host = this.#line.host(this.#request);
+        return this.#host;
+    }
+
     get target(): string {
-        return targetOf(this.#request.url);
+        return this.#line.target(this.#request, this.host);
     }
 
     // Without reading the headers (on Deno that builds a Headers object) or, for a POST, `request.body`
@@ -178,6 +206,7 @@ const eventQueueBytes = 16 * 1024;
 export interface WebResponderOptions extends Pick<AdapterOptions, "streams"> {
     pipeline: Pipeline;
     clientAddress: ClientAddress;
+    requestLine: RequestLine;
     logError: ErrorLogger;
     accessLog: AccessLogger | null;
     /** Called when an event stream starts, e.g. to lift the runtime's idle timeout for that request. */
@@ -206,6 +235,7 @@ export class WebResponder {
     readonly #accessLog: AccessLogger | null;
     readonly #onEventStream: ((request: Request) => void) | undefined;
     readonly #clientAddress: ClientAddress;
+    readonly #requestLine: RequestLine;
     readonly #cutOffPending: boolean;
     readonly #fileBody: (path: string, start: number, length: number) => Promise<FileBody>;
     readonly #streams: OpenStreams;
@@ -213,10 +243,11 @@ export class WebResponder {
     readonly #prebuildsHeaders: boolean;
     readonly #prebuiltHeaders = new WeakMap<Readonly<AnswerHeaders>, Headers>();
 
-    constructor({ pipeline, clientAddress, cutOffPending, prebuildsHeaders, logError, accessLog, onEventStream, fileBody = fileStream, streams }: WebResponderOptions) {
+    constructor({ pipeline, clientAddress, requestLine, cutOffPending, prebuildsHeaders, logError, accessLog, onEventStream, fileBody = fileStream, streams }: WebResponderOptions) {
         this.#prebuildsHeaders = prebuildsHeaders;
         this.#streams = streams;
         this.#clientAddress = clientAddress;
+        this.#requestLine = requestLine;
         this.#cutOffPending = cutOffPending;
         this.#pipeline = pipeline;
         this.#logError = logError;
@@ -228,7 +259,7 @@ export class WebResponder {
     /** `context` is what the runtime passes beside the request, for the client's address when asked. */
     respond(request: Request, context: unknown): Response | Promise<Response> {
         const started = this.#accessLog ? performance.now() : 0;
-        const incoming = new WebIncoming(request, context, this.#clientAddress);
+        const incoming = new WebIncoming(request, this.#requestLine, context, this.#clientAddress);
         const answer = this.#pipeline.handle(incoming);
         let response: Response | Promise<Response>;
         if (answer instanceof Promise) {
@@ -242,7 +273,7 @@ export class WebResponder {
             response = this.#toResponse(request, incoming, answer);
         }
         if (this.#accessLog === null) return response;
-        return Promise.resolve(response).then((done) => (this.#log(request, done.status, started), done));
+        return Promise.resolve(response).then((done) => (this.#log(request, incoming, done.status, started), done));
     }
 
     /** Ends the open event streams (shutdown). */
@@ -413,8 +444,8 @@ export class WebResponder {
         return new Response(this.#pipeline.sendFailureMessage(error), { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
     }
 
-    #log(request: Request, status: number, started: number): void {
-        const target = targetOf(request.url);
+    #log(request: Request, incoming: WebIncoming, status: number, started: number): void {
+        const target = incoming.target;
         const query = target.indexOf("?");
         this.#accessLog?.({ time: new Date(), method: request.method, path: query === -1 ? target : target.slice(0, query), status, durationMs: performance.now() - started });
     }
@@ -423,15 +454,6 @@ export class WebResponder {
 async function fileStream(path: string, start: number, length: number): Promise<ReadableStream<Uint8Array>> {
     const file = await open(path);
     return Readable.toWeb(file.createReadStream({ start, end: start + length - 1 })) as ReadableStream<Uint8Array>;
-}
-
-/**
- * The runtime gives an absolute URL; the pipeline wants the target as a client sends it. Deno passes a
- * target like `ftp://x/y` through as it is: left whole, the pipeline refuses it (400) as on Node.
- */
-function targetOf(url: string): string {
-    if (!url.startsWith("http://") && !url.startsWith("https://")) return url;
-    return url.slice(url.indexOf("/", url.indexOf("//") + 2));
 }
 
 /** Statuses whose Response must have no body (the Fetch standard throws otherwise). */

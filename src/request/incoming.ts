@@ -8,6 +8,8 @@ export interface Incoming {
     readonly method: string;
     /** The request target as sent, e.g. `/params/caf%C3%A9?x=1`. */
     readonly target: string;
+    /** The Host header as sent (undefined without one); the pipeline refuses one that is not a host. */
+    readonly host: string | undefined;
     /** A header's value, by lower-case name. */
     header(name: string): string | undefined;
     /** Whether the request carries a body (a Content-Length above 0, or chunked). */

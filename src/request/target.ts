@@ -1,13 +1,16 @@
 import { HTTPError } from "../errors.ts";
-import type { Incoming } from "./incoming.ts";
-
-type HeaderSource = Pick<Incoming, "header">;
 
 // Characters the URL parser leaves as they are in a path; a path made only of them needs no parsing.
 const plainPath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 // …unless it has a "." or ".." segment (or an encoded one), which the parser would remove.
 const dotSegment = /(?:^|\/)\.\.?(?:\/|$)|%2e/i;
-const hostPattern = /^(?:[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+// A host name or address and an optional port (RFC 9110 §7.2); empty is allowed, for a target with no authority.
+const hostPattern = /^(?:[A-Za-z0-9.\-_]*|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
+
+/** Throws a 400 HTTPError unless the Host header, if any, is a host: on Deno it is part of the URL the target is read from. */
+export function assertValidHost(host: string | undefined): void {
+    if (host !== undefined && !hostPattern.test(host)) throw new HTTPError(400, `Invalid Host header: ${JSON.stringify(host.slice(0, 200))}`);
+}
 
 /** Whether the path has a "." or ".." segment, encoded or not; most paths, with no "." or "%", skip the pattern. */
 function hasDotSegment(path: string): boolean {
@@ -23,12 +26,12 @@ export class RequestTarget {
     readonly pathname: string;
     readonly search: string;
     readonly #target: string;
-    readonly #host: string | undefined | HeaderSource;
+    readonly #host: string | undefined;
     readonly #fallbackHost: string;
     #url: URL | undefined;
 
-    /** `host` is the Host header, or where to read it if the URL is ever built (most requests never do). */
-    constructor(target: string, host: string | undefined | HeaderSource, fallbackHost: string) {
+    /** `host`: the Host header, already checked (assertValidHost); without one, `fallbackHost` makes the URL. */
+    constructor(target: string, host: string | undefined, fallbackHost: string) {
         this.#target = target;
         this.#host = host;
         this.#fallbackHost = fallbackHost;
@@ -65,8 +68,6 @@ export class RequestTarget {
 
     #href(): string {
         if (!this.#target.startsWith("/")) return this.#target; // absolute-form, as sent to a proxy
-        const sent = typeof this.#host === "object" ? this.#host.header("host") : this.#host;
-        const host = sent !== undefined && hostPattern.test(sent) ? sent : this.#fallbackHost;
-        return `http://${host}${this.#target}`;
+        return `http://${this.#host || this.#fallbackHost}${this.#target}`;
     }
 }
