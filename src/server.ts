@@ -81,9 +81,14 @@ function buildRouter(entries: RouteEntry[]): Router {
 
 function watchFolder(folder: string, pipeline: Pipeline, streams: OpenStreams, logError: ErrorLogger): RouteWatcher {
     let generation = 1;
-    let loaded = fingerprints(routeFiles(pipeline.router));
-    const fileOfHandler = new WeakMap<object, string>();
-    const remember = (router: Router) => router.entries.forEach(({ handler, file }) => file !== undefined && fileOfHandler.set(handler, file));
+    let current = fingerprints(routeFiles(pipeline.router));
+    // Each handler with its file's fingerprint when it was loaded: it is stale once the file differs.
+    const loadedFrom = new WeakMap<object, { file: string; fingerprint: string | undefined }>();
+    const remember = (router: Router) => router.entries.forEach(({ handler, file }) => file !== undefined && loadedFrom.set(handler, { file, fingerprint: current.get(file) }));
+    const isStale = (handler: unknown) => {
+        const loaded = loadedFrom.get(handler as object);
+        return loaded !== undefined && current.get(loaded.file) !== loaded.fingerprint;
+    };
     remember(pipeline.router);
     const watcher: RouteWatcher = new RouteWatcher(folder, async () => {
         const started = performance.now();
@@ -91,15 +96,11 @@ function watchFolder(folder: string, pipeline: Pipeline, streams: OpenStreams, l
         try {
             const router = buildRouter(await loadRouteFolder(folder, { tolerant: true, generation, logError }));
             pipeline.useRouter(router);
+            current = fingerprints(routeFiles(router));
             remember(router);
-            const current = fingerprints(routeFiles(router));
             // A stream opened by a route file that changed (or went away) would go on running the old
             // code: it ends with a retry hint, and its client reconnects to the new code.
-            streams.closeWhere((handler) => {
-                const file = fileOfHandler.get(handler as object);
-                return file !== undefined && current.get(file) !== loaded.get(file);
-            });
-            loaded = current;
+            streams.closeStale(isStale);
             console.log(`Routes reloaded: ${router.entries.length} routes in ${Math.round(performance.now() - started)} ms`);
         } catch (error) {
             logError("Routes not reloaded, the previous ones still answer:", error instanceof Error ? error.message : error);

@@ -144,7 +144,9 @@ export class SSEResponse {
         // hold them back until the body's first bytes, and a quiet stream would look like a hung request.
         this[writeFrame](":ok\n\n");
         Promise.resolve()
-            .then(() => this.#callback(this))
+            // A stream ended before its callback's turn (shutdown, a reload, a client gone at once) runs
+            // none of it: a timer the callback starts would never be stopped by onConnectionClosed.
+            .then(() => this.closed || this.#callback(this))
             .catch((error: unknown) => {
                 if (this.closed) return; // the usual end of a loop that sent after the client left
                 this.#log("An event stream callback threw; the stream is closed", error);

@@ -19,6 +19,8 @@ export interface StreamSettings {
  * with the server's settings; shutdown ends them all,
  * a watch-mode reload ends those whose handler was replaced, so none is left running old code, and
  * one timer sends the heartbeats of all (a timer per stream would cost memory on every stream).
+ * A stream whose handler was still working when shutdown or the reload came opens to be ended at once
+ * (with the same `retry:` hint), or it would hold the shutdown up, or run old code.
  */
 export class OpenStreams {
     readonly #streams = new Map<SSEResponse, unknown>();
@@ -26,6 +28,8 @@ export class OpenStreams {
     readonly #maxEventBuffer: number;
     readonly #log: StreamStart["log"];
     #ticker: ReturnType<typeof setInterval> | undefined;
+    #closing = false;
+    #isStale: (origin: unknown) => boolean = () => false;
 
     constructor({ heartbeatInterval, maxEventBuffer, log }: StreamSettings) {
         this.#heartbeatInterval = heartbeatInterval;
@@ -42,6 +46,7 @@ export class OpenStreams {
         this.#streams.set(stream, origin);
         if (this.#ticker === undefined && this.#heartbeatInterval > 0) this.#startTicker();
         stream[startStream](sink, { log: this.#log, maxEventBuffer: this.#maxEventBuffer, lastEventId });
+        if (this.#closing || this.#isStale(origin)) stream[closeWithRetry](reconnectDelay());
     }
 
     has(stream: SSEResponse): boolean {
@@ -55,15 +60,21 @@ export class OpenStreams {
         return deleted;
     }
 
-    /** Ends every stream with a `retry:` hint, spread over a second so that clients do not all come back at once. */
+    /** Ends every stream, and those opened from now on, with a `retry:` hint (shutdown). */
     closeAll(): void {
-        this.closeWhere(() => true);
+        this.#closing = true;
+        this.#closeWhere(() => true);
     }
 
-    /** Ends, with a `retry:` hint, the streams whose opening handler is `stale`. */
-    closeWhere(stale: (origin: unknown) => boolean): void {
+    /** Ends, with a `retry:` hint, the streams whose opening handler is stale now, and any opened by one later. */
+    closeStale(isStale: (origin: unknown) => boolean): void {
+        this.#isStale = isStale;
+        this.#closeWhere(isStale);
+    }
+
+    #closeWhere(close: (origin: unknown) => boolean): void {
         for (const [stream, origin] of this.#streams) {
-            if (stale(origin)) stream[closeWithRetry](reconnectAfter + Math.random() * reconnectAfter);
+            if (close(origin)) stream[closeWithRetry](reconnectDelay());
         }
     }
 
@@ -76,4 +87,9 @@ export class OpenStreams {
         }, Math.max(interval / 4, 5));
         this.#ticker.unref?.();
     }
+}
+
+/** Spread over a second, so that the clients of a server going away do not all come back at once. */
+function reconnectDelay(): number {
+    return reconnectAfter + Math.random() * reconnectAfter;
 }

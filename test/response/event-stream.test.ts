@@ -392,4 +392,35 @@ describe("Server-Sent Events in production: heartbeats, slow clients, resume, sh
         await handle.close();
         assert.match(await text, /^:ok\n\nretry: \d{4}\n\n$/);
     });
+
+    it("on shutdown, ends at once (retry:) a stream whose handler was still working, and the server stops promptly", async () => {
+        let started!: () => void;
+        let callbackRan = false;
+        const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+        const handle = await startHTTPServer({
+            hostname: "127.0.0.1",
+            port: 0,
+            shutdownTimeout: 20_000,
+            routes: {
+                "/late/GET": async () => {
+                    started();
+                    await sleep(300);
+                    return new SSEResponse(async (self) => {
+                        callbackRan = true;
+                        await self.send("from a late stream");
+                    });
+                },
+            },
+        });
+        const text = fetch(handle.url + "/late").then((response) => response.text());
+        await handlerStarted;
+        const closing = performance.now();
+        await handle.close();
+        const closedAfter = performance.now() - closing;
+        assert.match(await text, /^:ok\n\nretry: \d{4}\n\n/);
+        // Before the fix, close() waited for the whole shutdownTimeout (20 s); the stream opens after 300 ms.
+        assert.ok(closedAfter < 10_000, `close() took ${Math.round(closedAfter)} ms`);
+        await sleep(50);
+        assert.equal(callbackRan, false, "the callback of a stream ended before its turn is not run (a timer it starts would never stop)");
+    });
 });

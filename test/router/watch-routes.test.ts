@@ -137,6 +137,25 @@ export default () => new SSEResponse((self) => {
         renewed.close();
     });
 
+    it("ends at once (retry:) a stream opened by a handler still working when its file changed", async () => {
+        const slow = (version: string) => `import { SSEResponse } from "vshs";
+export default async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return new SSEResponse((self) => {
+        const timer = setInterval(() => void self.send("${version}"), 20);
+        self.onConnectionClosed = () => clearInterval(timer);
+    });
+};
+`;
+        await write("routes/slow-ticker/GET.ts", slow("old"));
+        await eventually(async () => assert.equal((await server.fetch("/slow-ticker", { method: "HEAD" })).status, 200), 5000);
+        const text = server.fetch("/slow-ticker").then((response) => response.text());
+        await sleep(100);
+        await write("routes/slow-ticker/GET.ts", slow("new"));
+        const ended = await Promise.race([text, sleep(10_000).then(() => "still open after 10 s")]);
+        assert.match(ended, /^:ok\n\nretry: \d+\n\n$/, "the old code's stream runs no event");
+    });
+
     it("needs a routes folder", async () => {
         await assert.rejects(startHTTPServer({ port: 0, routes: {}, watch: true }), /The watch option needs a routes folder/);
     });
