@@ -4,7 +4,7 @@ import { describeError, HTTPError, isHTTPError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import type { Incoming } from "./request/incoming.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
-import { readBody, type BodyRules } from "./request/read-body.ts";
+import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders, type StreamAnswer } from "./response/answer.ts";
 import { checkedBody, declaredLength } from "./response/checked-body.ts";
 import { toAnswer } from "./response/to-response.ts";
@@ -80,6 +80,7 @@ export class Pipeline {
                 const run = (body: unknown) => this.#run(incoming, target, match, body, fail);
                 return incoming.hasBody ? readBody(incoming, this.#bodyRules).then(run, fail) : run(null);
             }
+            if (incoming.hasBody) refuseUnreadBody(incoming, this.#bodyRules.maxBodySize);
             return this.#unrouted(incoming, target).then((answer) => this.#forMethod(incoming, answer), fail);
         } catch (error) {
             return fail(error);

@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { limitDefaults } from "../src/limits.ts";
 import { runtime } from "./helpers/runtime.ts";
 import { repoRoot, serve } from "./helpers/server.ts";
+import { flood } from "./robust/raw-http.ts";
 
 const tight = {
     maxHeaderSize: 4096,
@@ -24,11 +25,13 @@ const server = await serve({
     },
     ...tight,
 });
+// A small body limit, for the bodies no route reads.
+const small = await serve({ routes: { "/echo/POST": ({ body }) => body, "/page/GET": () => "page" }, maxBodySize: 64 * 1024, logger: () => {} });
 
 /** What a socket received until the server closed it (or `waitMs` passed), and when it closed. */
-function exchange(writes: (string | number)[], waitMs = 4000): Promise<{ text: string; closedAfterMs: number | null }> {
+function exchange(writes: (string | number)[], waitMs = 4000, port = server.port): Promise<{ text: string; closedAfterMs: number | null }> {
     return new Promise((resolve, reject) => {
-        const socket = connect(server.port, "127.0.0.1");
+        const socket = connect(port, "127.0.0.1");
         const started = performance.now();
         let text = "";
         const giveUp = setTimeout(() => {
@@ -139,5 +142,36 @@ describe("limits and timeouts", () => {
     it("refuses limits that are not whole numbers", async () => {
         await assert.rejects(serve({ routes: {}, bodyTimeout: -1 }), /The bodyTimeout option must be a whole number from 0/);
         await assert.rejects(serve({ routes: {}, maxFields: 1.5 }), /The maxFields option must be a whole number/);
+    });
+});
+
+describe("maxBodySize holds for every request, routed or not", () => {
+    for (const [what, target] of [["a path no route answers (404)", "/nowhere"], ["a method the path does not answer (405)", "/page"]]) {
+        it(`a body flooding ${what} is not taken past the limit: the connection closes`, { skip: runtime === "deno" && "Deno.serve reads a body left unread to its end itself, and has no way to close a connection" }, async () => {
+            const { written, text, closed } = await flood(small.port, `POST ${target} HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n`, 256 * 1024 * 1024);
+            assert.equal(closed, true, "the server closed the connection");
+            assert.ok([404, 405].includes(statusOf(text)), text.slice(0, 100));
+            // What the kernel's socket buffers take, plus the limit: far below the 256 MiB the client would send.
+            assert.ok(written < 32 * 1024 * 1024, `${written} bytes taken`);
+        });
+    }
+
+    it("a declared Content-Length over the limit → 413 at once, to a path no route answers too", async () => {
+        const { text, closedAfterMs } = await exchange([`POST /nowhere HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`], 3000, small.port);
+        assert.equal(statusOf(text), 413);
+        if (runtime !== "deno") assert.notEqual(closedAfterMs, null, "the connection closes"); // Deno.serve waits for the body
+    });
+
+    it("Expect: 100-continue: no 100 Continue for a body that will be refused, routed or not", { skip: runtime !== "node" && "Deno.serve and Bun.serve send 100 Continue themselves, before the handler runs" }, async () => {
+        for (const target of ["/echo", "/nowhere"]) {
+            const { text } = await exchange([`POST ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: ${99 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`], 1500, small.port);
+            assert.doesNotMatch(text, /100 Continue/, target);
+            assert.equal(statusOf(text), 413, target);
+        }
+    });
+
+    it("Expect: 100-continue: a body within the limit is asked for and read", async () => {
+        const { text } = await exchange([`POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, 300, "hello"], 3000, small.port);
+        assert.match(text, /200 OK[^]*\r\n\r\nhello$/);
     });
 });

@@ -72,12 +72,17 @@ function toHeaders(raw: string[]): Headers {
 class NodeIncoming implements Incoming {
     readonly #req: IncomingMessage;
     readonly #res: ServerResponse;
+    readonly #maxBodySize: number;
+    /** The client sent `Expect: 100-continue` and waits for a 100 before the body (sent on the first read). */
+    #awaitsContinue: boolean;
     #info: NodeRequestInfo | undefined;
     discarded = false;
 
-    constructor(req: IncomingMessage, res: ServerResponse) {
+    constructor(req: IncomingMessage, res: ServerResponse, maxBodySize: number, awaitsContinue: boolean) {
         this.#req = req;
         this.#res = res;
+        this.#maxBodySize = maxBodySize;
+        this.#awaitsContinue = awaitsContinue;
     }
 
     get info(): NodeRequestInfo {
@@ -112,6 +117,10 @@ class NodeIncoming implements Incoming {
     readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
         const req = this.#req;
         if (req.readableEnded) return Promise.resolve();
+        if (this.#awaitsContinue) {
+            this.#awaitsContinue = false;
+            this.#res.writeContinue();
+        }
         return new Promise((resolve, reject) => {
             const stop = (error?: unknown) => {
                 req.off("data", onData).off("end", onEnd).off("error", stop).off("close", onClose);
@@ -131,9 +140,24 @@ class NodeIncoming implements Incoming {
         });
     }
 
+    // Read and thrown away so that the client, still sending, can read the answer; past maxBodySize
+    // thrown away, the connection is closed as soon as the answer is out.
     discardBody(): void {
+        if (this.discarded) return;
         this.discarded = true;
-        this.#req.resume();
+        const req = this.#req;
+        const res = this.#res;
+        let dropped = 0;
+        const cut = () => req.socket.destroy();
+        const count = (chunk: Buffer) => {
+            dropped += chunk.length;
+            if (dropped <= this.#maxBodySize) return;
+            req.off("data", count);
+            if (res.writableFinished) cut();
+            else res.once("finish", cut);
+        };
+        req.on("data", count);
+        req.resume();
     }
 }
 
@@ -144,6 +168,7 @@ export class NodeServer implements ServerAdapter {
     readonly #logError: ErrorLogger;
     readonly #accessLog: AccessLogger | null;
     readonly #shutdownTimeout: number;
+    readonly #maxBodySize: number;
     readonly #streams: OpenStreams;
     #closing = false;
     readonly #isClosing = () => this.#closing;
@@ -155,7 +180,11 @@ export class NodeServer implements ServerAdapter {
         this.#logError = logError;
         this.#accessLog = accessLog;
         this.#shutdownTimeout = limits.shutdownTimeout;
-        this.#server = http.createServer(serverOptions(limits), (req, res) => this.#handle(req, res));
+        this.#maxBodySize = limits.maxBodySize;
+        this.#server = http.createServer(serverOptions(limits), (req, res) => this.#handle(req, res, false));
+        // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
+        // refuses unread (too large, no route) is never asked for.
+        this.#server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
     }
 
     listen(port: number, hostname: string): Promise<number> {
@@ -184,9 +213,9 @@ export class NodeServer implements ServerAdapter {
         return this.#closed;
     }
 
-    #handle(req: IncomingMessage, res: ServerResponse): void {
+    #handle(req: IncomingMessage, res: ServerResponse, awaitsContinue: boolean): void {
         if (this.#accessLog) logWhenDone(req, res, this.#accessLog);
-        const incoming = new NodeIncoming(req, res);
+        const incoming = new NodeIncoming(req, res, this.#maxBodySize, awaitsContinue);
         const answer = this.#pipeline.handle(incoming);
         if (answer instanceof Promise) {
             answer.then(

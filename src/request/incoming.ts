@@ -26,6 +26,9 @@ export interface Incoming {
      * Called only for a body with a Content-Length within the limit.
      */
     readText?(): Promise<string>;
-    /** Stop reading the body: what is left is thrown away and the connection closes after the answer. */
+    /**
+     * Stop reading the body: what is left is thrown away and the connection closes after the answer (at
+     * once, where the adapter can, once more than maxBodySize bytes have been thrown away).
+     */
     discardBody(): void;
 }

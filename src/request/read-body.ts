@@ -45,6 +45,16 @@ export function readBody(incoming: Incoming, rules: BodyRules): Promise<unknown>
 }
 
 /**
+ * A body nothing will read (no route answers the request): one declared past the limit is a 413, as for
+ * a route; any other is thrown away unread and the connection closes after the answer, so that a client
+ * cannot make the server take an endless body by sending it where no route looks.
+ */
+export function refuseUnreadBody(incoming: Incoming, maxBodySize: number): void {
+    if (Number(incoming.header("content-length") ?? 0) > maxBodySize) throw bodyTooLarge(incoming, maxBodySize);
+    incoming.discardBody();
+}
+
+/**
  * Reads with the body's deadline running: a body silent for bodyTimeout ms answers 408 and its
  * connection closes. (Where the runtime reads a body with a Content-Length whole, no chunk touches
  * the deadline: the whole body must arrive within bodyTimeout.)

@@ -177,3 +177,37 @@ function dechunk(data: Buffer): { body: Buffer; end: number } | null {
         offset = chunkStart + size + 2;
     }
 }
+
+/**
+ * Sends a request head, then body bytes as fast as the server takes them (up to `maxBytes`), and tells
+ * how many it took before it closed the connection, and what it answered.
+ */
+export function flood(port: number, head: string, maxBytes: number): Promise<{ written: number; text: string; closed: boolean }> {
+    return new Promise((resolve) => {
+        const socket = connect(port, "127.0.0.1");
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        let written = 0;
+        let text = "";
+        let closed = false;
+        const done = () => resolve({ written, text, closed });
+        const giveUp = setTimeout(() => (socket.destroy(), done()), 15_000);
+        socket.setEncoding("latin1");
+        socket.on("data", (data: string) => (text += data));
+        socket.on("error", () => {});
+        socket.on("close", () => {
+            closed = true;
+            clearTimeout(giveUp);
+            done();
+        });
+        socket.on("connect", async () => {
+            socket.write(head);
+            const chunked = head.includes("chunked");
+            while (written < maxBytes && !socket.destroyed) {
+                const framed = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
+                written += chunk.length;
+                if (!socket.write(framed)) await new Promise((drained) => (socket.once("drain", drained), socket.once("close", drained)));
+            }
+            if (!socket.destroyed) socket.end();
+        });
+    });
+}
