@@ -1,4 +1,4 @@
-/** One Server-Sent Event's fields, as `send({ data, event, id, retry })` takes them. */
+/** One Server-Sent Event's fields, as `sendEvent({ data, event, id, retry })` takes them. */
 export interface EventFields<Data = unknown> {
     /** A string is sent as it is, one `data:` line per line; anything else as JSON. */
     data: Data;

@@ -40,11 +40,11 @@ export const follow = Symbol.for("vshs.channel.follow");
 
 type Logger = (message: string, error: unknown) => void;
 
-const fullFormKeys = new Set(["data", "event", "id", "retry"]);
 
 /**
  * Return one from a handler to answer with a stream of Server-Sent Events:
- * `return new SSEResponse(async (self) => { await self.send({ count: 1 }, "tick") })`.
+ * `return new SSEResponse(async (self) => { await self.send({ count: 1 }, "tick") })`; `self.sendEvent({ data, id })`
+ * for an event with an id or a reconnection delay.
  * The stream stays open after the callback returns, until the client leaves or `close()` is called.
  */
 export class SSEResponse {
@@ -79,17 +79,32 @@ export class SSEResponse {
     }
 
     /**
-     * Sends one event. `send(data, event?)`: `event: <event>` (if given) and `data: <data as JSON>`.
-     * `send({ data, event, id, retry })`: the same with an id and a reconnection delay; a string `data`
-     * is sent as it is (one `data:` line per line of it), anything else as JSON.
+     * Sends one event: `event: <event>` (if given) and `data: <data as JSON>`, whatever `data` is (an
+     * object relayed from a client that happens to hold `id` or `retry` keys is data, never fields).
      * Resolves once the event is handed to the socket (waiting while its buffer is full); rejects once
      * the stream has ended. A rejection nobody awaits is ignored, so a timer that keeps sending after
      * a disconnect cannot crash the process.
      */
     send(data: unknown, event?: string): Promise<void> {
+        return this.#sendFrame(() => eventFrame({ data: JSON.stringify(data) ?? "", event }));
+    }
+
+    /**
+     * Sends one event with the fields you choose: `sendEvent({ data, event?, id?, retry? })`. A string
+     * `data` is sent as it is (one `data:` line per line of it), anything else as JSON; `id` names the
+     * event for a client that reconnects, `retry` tells it how long to wait before it does, in ms.
+     */
+    sendEvent(fields: EventFields<unknown>): Promise<void> {
+        return this.#sendFrame(() => {
+            if (typeof fields !== "object" || fields === null || !("data" in fields)) throw new TypeError("sendEvent() takes { data, event?, id?, retry? }");
+            return eventFrame(fields);
+        });
+    }
+
+    #sendFrame(frame: () => string): Promise<void> {
         let text: string;
         try {
-            text = arguments.length === 1 && isFullForm(data) ? eventFrame(data) : eventFrame({ data: JSON.stringify(data) ?? "", event });
+            text = frame();
         } catch (error) {
             return quietRejection(error);
         }
@@ -189,12 +204,6 @@ export const eventStreamHeaders = {
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
 } as const;
-
-/** `{ data, event?, id?, retry? }` and nothing else: the fuller form of send(). */
-function isFullForm(value: unknown): value is EventFields<unknown> {
-    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype || !("data" in value)) return false;
-    return Object.keys(value).every((key) => fullFormKeys.has(key));
-}
 
 function quiet(promise: Promise<void>): Promise<void> {
     promise.catch(() => {});

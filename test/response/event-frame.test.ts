@@ -8,9 +8,9 @@ const server = await serve({
     routes: {
         "/full/GET": () =>
             new SSEResponse(async (self) => {
-                await self.send({ data: "line one\nline two\r\nline three\rline four", event: "note", id: "7", retry: 2500 });
-                await self.send({ data: { kept: "as JSON" }, id: 8 });
-                await self.send({ data: "" });
+                await self.sendEvent({ data: "line one\nline two\r\nline three\rline four", event: "note", id: "7", retry: 2500 });
+                await self.sendEvent({ data: { kept: "as JSON" }, id: 8 });
+                await self.sendEvent({ data: "" });
                 self.close();
             }),
         "/refused/GET": () =>
@@ -25,16 +25,18 @@ const server = await serve({
                     { data: 1, retry: 1.5 },
                 ];
                 for (const attempt of attempts) {
-                    const outcome = await self.send(attempt).then(() => "sent", (error: Error) => error.message);
+                    const outcome = await self.sendEvent(attempt).then(() => "sent", (error: Error) => error.message);
                     await self.send(outcome, "outcome");
                 }
                 self.close();
             }),
         "/seed-form/GET": () =>
             new SSEResponse(async (self) => {
-                // Two arguments are always the seed's form, even for an object that looks like the fuller one.
+                // send() is always the seed's form, even for an object that looks like sendEvent()'s fields.
                 await self.send({ data: "x", id: "1" }, "wrapped");
+                await self.send({ data: "relayed", id: "9", retry: 1 });
                 await self.send("quoted\ntext");
+                await self.sendEvent(null as never).catch((error: Error) => self.send(error.message, "refused"));
                 self.close();
             }),
     },
@@ -67,8 +69,14 @@ describe("event framing", () => {
         assert.doesNotMatch(text, /^(?!event: outcome|data: |:ok)./m, "nothing refused reached the stream");
     });
 
-    it("keeps send(data, event) as the seed has it: data as JSON on one line", async () => {
+    it("keeps send(data, event?) as the seed has it: data as JSON on one line, whatever keys it holds", async () => {
         const text = await (await server.fetch("/seed-form")).text();
-        assert.equal(text, ':ok\n\nevent: wrapped\ndata: {"data":"x","id":"1"}\n\ndata: "quoted\\ntext"\n\n');
+        assert.equal(
+            text,
+            ':ok\n\nevent: wrapped\ndata: {"data":"x","id":"1"}\n\n' +
+                'data: {"data":"relayed","id":"9","retry":1}\n\n' +
+                'data: "quoted\\ntext"\n\n' +
+                'event: refused\ndata: "sendEvent() takes { data, event?, id?, retry? }"\n\n',
+        );
     });
 });

@@ -53,7 +53,7 @@ const bodies = await serve({
 });
 
 type SendOp =
-    /** `send({ data, event?, id?, retry? })`: only the keys present are given. */
+    /** `sendEvent({ data, event?, id?, retry? })`: only the keys present are given. */
     | { form: "full"; data: unknown; event?: unknown; id?: unknown; retry?: unknown }
     /** `send(value)`, or `send(value, event)` when `event` is present. */
     | { form: "seed"; value: unknown; event?: unknown };
@@ -75,13 +75,9 @@ function sendAll({ body }: HandlerParams<Uint8Array>): SSEResponse {
                 if (op.form === "full") {
                     const fields: Record<string, unknown> = { data: op.data };
                     for (const key of ["event", "id", "retry"] as const) if (key in op) fields[key] = op[key];
-                    await self.send(fields);
+                    await self.sendEvent(fields as { data: unknown });
                 } else if ("event" in op) {
                     await self.send(op.value, op.event as string);
-                } else if (looksLikeFullForm(op.value)) {
-                    // `send({ data, … })` with one argument is the documented full form, not a value to send
-                    // as JSON: a second argument (no event name) asks for the short form.
-                    await self.send(op.value, undefined);
                 } else {
                     await self.send(op.value);
                 }
@@ -92,12 +88,6 @@ function sendAll({ body }: HandlerParams<Uint8Array>): SSEResponse {
         await self.send({ rejected }, "fuzz-done");
         self.close();
     });
-}
-
-/** A plain object with `data` and no keys but data, event, id and retry: what send() takes as its full form. */
-function looksLikeFullForm(value: unknown): boolean {
-    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype || !("data" in value)) return false;
-    return Object.keys(value).every((key) => ["data", "event", "id", "retry"].includes(key));
 }
 
 const describeRoute = ({ route }: HandlerParams) => ({ path: route.path, vars: route.vars });
