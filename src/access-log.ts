@@ -6,6 +6,17 @@ export function formatAccessLine({ time, method, path, status, durationMs }: Acc
 }
 
 export function accessLogger(option: boolean | AccessLogger | undefined): AccessLogger | null {
-    if (typeof option === "function") return option;
+    if (typeof option === "function") return guarded(option);
     return option ? (entry) => console.log(formatAccessLine(entry)) : null;
+}
+
+/** The application's logger, such that its failure never changes an answer or stops the server. */
+function guarded(log: AccessLogger): AccessLogger {
+    return (entry) => {
+        try {
+            log(entry);
+        } catch (error) {
+            console.error("The access logger threw:", error);
+        }
+    };
 }

@@ -24,6 +24,8 @@ export function preflightHeaders(base: Readonly<AnswerHeaders>, requestedHeaders
     if (allow.length > 0) headers["allow"] = allow.join(", ");
     if (base["access-control-allow-origin"] === undefined) return headers;
     if (requestedHeaders) headers["access-control-allow-headers"] = requestedHeaders;
+    // The methods this path answers, whatever their names (a PURGE route), rather than the usual list.
+    if (allow.length > 0) headers["access-control-allow-methods"] = allow.join(", ");
     headers["access-control-max-age"] = "86400";
     headers["vary"] = base["vary"] ? "Origin, Access-Control-Request-Headers" : "Access-Control-Request-Headers";
     return headers;

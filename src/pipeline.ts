@@ -63,6 +63,7 @@ export class Pipeline {
         let target: RequestTarget;
         try {
             const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
+            if (sent === "*" && incoming.method === "OPTIONS") return this.#serverWideOptions(incoming);
             if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
             const host = incoming.host;
             assertValidHost(host);
@@ -177,13 +178,15 @@ export class Pipeline {
         return fileAnswer(found.path, (name) => incoming.header(name), baseHeaders);
     }
 
+    /** `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods some route answers. */
+    #serverWideOptions(incoming: Incoming): Answer {
+        const allowed = asAllowed(this.#config.router.methods);
+        return { kind: "bytes", status: 204, headers: preflightHeaders(this.#config.baseHeaders, incoming.header("access-control-request-headers"), allowed), body: null };
+    }
+
     /** The methods answered at a path, as an `Allow` header lists them. */
     #allowed(pathname: string): string[] {
-        const methods = new Set(this.#config.router.methodsAt(pathname));
-        if (methods.size === 0) return [];
-        if (methods.has("GET")) methods.add("HEAD");
-        methods.add("OPTIONS");
-        return [...methods].sort();
+        return asAllowed(this.#config.router.methodsAt(pathname));
     }
 
     async #errorAnswer(error: unknown, incoming: Incoming, target: RequestTarget | undefined): Promise<Answer> {
@@ -240,6 +243,15 @@ class Params implements HandlerParams {
     get request(): RequestInfo {
         return this.#incoming.info;
     }
+}
+
+/** Route methods as `Allow` lists them: HEAD wherever GET is, OPTIONS always, sorted; none for no routes. */
+function asAllowed(routeMethods: string[]): string[] {
+    const methods = new Set(routeMethods);
+    if (methods.size === 0) return [];
+    if (methods.has("GET")) methods.add("HEAD");
+    methods.add("OPTIONS");
+    return [...methods].sort();
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { HTTPError, SSEResponse } from "vshs";
+import { runtime } from "./helpers/runtime.ts";
 import { fixturesDir, serve } from "./helpers/server.ts";
 
 const routes = {
@@ -11,6 +12,7 @@ const routes = {
         throw new HTTPError(403, "no");
     },
     "/events/GET": () => new SSEResponse((self) => self.close()),
+    "/cache/PURGE": () => "purged",
 };
 const server = await serve({ routes, static: path.join(fixturesDir, "static") });
 const closed = await serve({ routes, cors: false });
@@ -29,16 +31,29 @@ describe("CORS", () => {
     });
 
     it("answers a preflight on any path, allowing the headers the browser asks for", async () => {
-        for (const pathname of ["/ok", "/anything/at/all"]) {
-            const response = await server.fetch(pathname, {
+        for (const [pathname, methods] of [["/ok", "GET, HEAD, OPTIONS, POST"], ["/anything/at/all", allowedMethods]]) {
+            const response = await server.fetch(pathname!, {
                 method: "OPTIONS",
                 headers: { origin: "https://elsewhere.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-token" },
             });
             assert.equal(response.status, 204, pathname);
             assert.equal(response.headers.get("access-control-allow-origin"), "*");
-            assert.equal(response.headers.get("access-control-allow-methods"), allowedMethods);
+            assert.equal(response.headers.get("access-control-allow-methods"), methods, pathname);
             assert.equal(response.headers.get("access-control-allow-headers"), "content-type, x-token");
         }
+    });
+
+    it("a preflight allows the methods the path's routes answer, any method name included", async () => {
+        const response = await server.fetch("/cache", { method: "OPTIONS", headers: { origin: "https://elsewhere.example", "access-control-request-method": "PURGE" } });
+        assert.equal(response.status, 204);
+        assert.equal(response.headers.get("access-control-allow-methods"), "OPTIONS, PURGE");
+    });
+
+    it("OPTIONS * (the server as a whole, RFC 9110) lists every method a route answers", { skip: runtime !== "node" && `${runtime === "bun" ? "Bun.serve answers 400 itself" : "Deno.serve passes it on as the path /*"}` }, async () => {
+        const answer = await server.raw("OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assert.equal(answer.status, 204);
+        assert.equal(answer.headers["allow"], "GET, HEAD, OPTIONS, POST, PURGE");
+        assert.equal(answer.headers["access-control-allow-origin"], "*");
     });
 
     it("lists the path's methods in Allow on OPTIONS", async () => {

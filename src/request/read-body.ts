@@ -32,6 +32,7 @@ export function readBody(incoming: Incoming, rules: BodyRules): Promise<unknown>
             return incoming.readText().then((text) => (text === "" ? null : parseText(text, mediaType!, rules)), (error: unknown) => Promise.reject(unreadable(error)));
         }
     }
+    if (declared === undefined) assertChunkedOnly(incoming);
     const chunks: Uint8Array[] = [];
     let size = 0;
     return withinDeadline(incoming, rules, (deadline) =>
@@ -79,6 +80,17 @@ function withinDeadline<T>(incoming: Incoming, rules: BodyRules, read: (deadline
 function unreadable(error: unknown): unknown {
     if (isHTTPError(error)) return error;
     return new HTTPError(400, `The request body could not be read: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/**
+ * A body without a Content-Length comes chunked; another coding on top (`gzip, chunked`) would reach the
+ * handler still encoded, so it is refused as RFC 9112 §6.1 says (Bun refuses it itself, with 400).
+ */
+function assertChunkedOnly(incoming: Incoming): void {
+    const codings = incoming.header("transfer-encoding");
+    if (codings === undefined || codings.trim().toLowerCase() === "chunked") return;
+    incoming.discardBody();
+    throw new HTTPError(501, `Transfer-Encoding ${JSON.stringify(codings)} is not supported: send the body chunked, or with a Content-Length`);
 }
 
 function bodyTooLarge(incoming: Incoming, maxBodySize: number): HTTPError {
@@ -188,8 +200,10 @@ function parseJSONOr(text: string, maxDepth: number, fallback: (text: string) =>
 
 /** Parts are counted before parsing (one search for the boundary), files and fields after. */
 async function parseMultipart(bytes: Uint8Array, contentType: string, { maxFields, maxFiles }: BodyRules): Promise<FormData> {
-    const boundary = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^";\s]+))/i.exec(contentType);
-    if (boundary !== null && countParts(bytes, boundary[1] ?? boundary[2]!) > maxFields + maxFiles) {
+    const boundaries = [...contentType.matchAll(/;\s*boundary\s*=\s*(?:"([^"]+)"|([^";\s]+))/gi)];
+    if (boundaries.length > 1) throw new HTTPError(400, "The Content-Type names more than one multipart boundary");
+    const boundary = boundaries[0];
+    if (boundary !== undefined && countParts(bytes, boundary[1] ?? boundary[2]!) > maxFields + maxFiles) {
         throw new HTTPError(413, `The form has more than ${maxFields + maxFiles} parts (options maxFields and maxFiles)`);
     }
     let form: FormData;

@@ -98,6 +98,11 @@ export class Router {
         return (found?.store as Store | null | undefined)?.entry ?? null;
     }
 
+    /** Every method some route answers (for `OPTIONS *`). */
+    get methods(): string[] {
+        return [...this.#methods];
+    }
+
     /** The methods some route answers at this path, for 405's `Allow` and OPTIONS. */
     methodsAt(pathname: string): string[] {
         const methods: string[] = [];

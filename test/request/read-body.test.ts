@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
 import type { HandlerParams } from "vshs";
+import { runtime } from "../helpers/runtime.ts";
 import { serve } from "../helpers/server.ts";
 
 /** What the handler received: its kind and its value, as JSON can show them. */
@@ -90,6 +91,24 @@ describe("request bodies, parsed by Content-Type", () => {
         const { status, answer } = await post("garbage", { "content-type": "multipart/form-data; boundary=xyz" });
         assert.equal(status, 400);
         assert.match(answer, /^Malformed multipart\/form-data body/);
+    });
+
+    it("a multipart Content-Type naming two boundaries → 400 (the part count and the parser would read different ones)", async () => {
+        const body = "--Y\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--Y--\r\n";
+        const { status, answer } = await post(body, { "content-type": "multipart/form-data; boundary=X; boundary=Y" });
+        assert.equal(status, 400);
+        assert.equal(answer, "The Content-Type names more than one multipart boundary");
+    });
+
+    it("a transfer coding other than chunked (Transfer-Encoding: gzip, chunked) → 501, the body not passed on as it came", async () => {
+        const answer = await server.raw("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        if (runtime === "bun") assert.equal(answer.status, 400); // Bun.serve refuses it itself
+        else {
+            assert.equal(answer.status, 501);
+            assert.equal(answer.body, 'Transfer-Encoding "gzip, chunked" is not supported: send the body chunked, or with a Content-Length');
+        }
+        const chunked = await server.raw("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        assert.equal(chunked.status, 200, "chunked alone, in any letter case, is read");
     });
 
     it("any other type → a Blob of that type", async () => {
