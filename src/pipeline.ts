@@ -6,7 +6,7 @@ import type { Incoming } from "./request/incoming.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
 import { textAnswer, type Answer, type AnswerHeaders, type StreamAnswer } from "./response/answer.ts";
-import { checkedBody, declaredLength } from "./response/checked-body.ts";
+import { startedWithin } from "./response/checked-body.ts";
 import { toAnswer } from "./response/to-response.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
@@ -124,25 +124,7 @@ export class Pipeline {
 
     /** A streamed answer once its first chunk has come (see checkedBody), within the handler's time limit. */
     #started(answer: StreamAnswer, fail: (error: unknown) => Promise<Answer>): Promise<Answer> {
-        return new Promise<Answer>((resolve) => {
-            const deadline = this.#handlerDeadlines.start(() => {
-                const { timeout } = this.#handlerDeadlines;
-                resolve(fail(new HTTPError(503, `The response body did not start within ${timeout} ms (option handlerTimeout)`)));
-            });
-            let checked: Promise<ReadableStream<Uint8Array>>;
-            try {
-                checked = checkedBody(answer.body, declaredLength(answer.headers["content-length"]));
-            } catch (error) {
-                checked = Promise.reject(error);
-            }
-            checked.then(
-                (body) => {
-                    if (deadline === null || deadline.cancel()) resolve({ ...answer, body });
-                    else void body.cancel().catch(() => {});
-                },
-                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(fail(error)),
-            );
-        });
+        return startedWithin(this.#handlerDeadlines, answer.body, answer.headers["content-length"]).then((body) => ({ ...answer, body }), fail);
     }
 
     /** HEAD: the GET answer without its body. */

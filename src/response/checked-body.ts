@@ -1,3 +1,23 @@
+import type { Deadlines } from "../deadlines.ts";
+import { HTTPError } from "../errors.ts";
+
+/**
+ * checkedBody within a time limit (the handler's): past it, a 503 and the body is let go. `contentLength`
+ * is the answer's Content-Length header, if any.
+ */
+export function startedWithin(deadlines: Deadlines, body: ReadableStream<Uint8Array>, contentLength: string | string[] | undefined): Promise<ReadableStream<Uint8Array>> {
+    return new Promise((resolve, reject) => {
+        const deadline = deadlines.start(() => reject(new HTTPError(503, `The response body did not start within ${deadlines.timeout} ms (option handlerTimeout)`)));
+        const inTime = () => deadline === null || deadline.cancel();
+        Promise.resolve()
+            .then(() => checkedBody(body, declaredLength(contentLength)))
+            .then(
+                (checked) => (inTime() ? resolve(checked) : void checked.cancel().catch(() => {})),
+                (error: unknown) => inTime() && reject(error),
+            );
+    });
+}
+
 /**
  * A streamed body (a returned `Response`, `ReadableStream` or `Blob`) checked before and while it is sent.
  * Its first chunk is read before the status is committed, so a body that is locked, fails or yields
@@ -57,7 +77,7 @@ export async function checkedBody(body: ReadableStream<Uint8Array>, declaredLeng
 }
 
 /** The Content-Length a handler's headers declare, if any; a value that is not a length is refused. */
-export function declaredLength(value: string | string[] | undefined): number | undefined {
+function declaredLength(value: string | string[] | undefined): number | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== "string" || !/^\d{1,15}$/.test(value)) throw new TypeError(`The handler's answer has an invalid Content-Length: ${JSON.stringify(value)}`);
     return Number(value);

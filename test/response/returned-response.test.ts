@@ -63,6 +63,8 @@ const server = await serve({
     },
 });
 
+const patient = await serve({ routes: { "/never-starts/GET": () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) })) }, handlerTimeout: 300 });
+
 const twice = (pathname: string) => [`GET ${pathname} HTTP/1.1\r\nHost: localhost\r\n\r\n`, "GET /json HTTP/1.1\r\nHost: localhost\r\n\r\n"];
 
 describe("a returned Response's body is framed by the runtime", () => {
@@ -147,4 +149,14 @@ describe("a body that cannot be sent → 500 with a message, not a dropped conne
             assert.match(result.text, message);
         });
     }
+});
+
+describe("a body that does not start", () => {
+    it("→ 503 after handlerTimeout, as a handler that does not answer", async () => {
+        const { result } = await captureErrors(async () => {
+            const response = await patient.fetch("/never-starts");
+            return { status: response.status, text: await response.text() };
+        });
+        assert.deepEqual(result, { status: 503, text: "The response body did not start within 300 ms (option handlerTimeout)" });
+    });
 });
