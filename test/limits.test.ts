@@ -58,8 +58,8 @@ function exchange(writes: (string | number)[], waitMs = 4000, port = server.port
 const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
 
 describe("limits and timeouts", () => {
-    it("the README's table lists every limit with its default from the code", async () => {
-        const readme = await readFile(path.join(repoRoot, "README.md"), "utf8");
+    it("the docs' table (docs/limits-and-security.md) lists every limit with its default from the code", async () => {
+        const readme = await readFile(path.join(repoRoot, "docs/limits-and-security.md"), "utf8");
         const start = readme.indexOf("## Limits and timeouts");
         const section = readme.slice(start, readme.indexOf("\n## ", start));
         const rows = new Map<string, string>();
