@@ -1,9 +1,6 @@
-import { StartupError } from "./errors.ts";
-import type { StartOptions } from "./types.ts";
-
 /**
  * What a client may send and how long it may take: every bound the server puts on a request, with the
- * default that holds when the option is not given. The README's "Limits and timeouts" table is checked
+ * default that holds when the option is not given. The "Limits and timeouts" table of docs/limits-and-security.md is checked
  * against this object by a test.
  */
 export const limitDefaults = {
@@ -35,23 +32,5 @@ export const limitDefaults = {
     shutdownTimeout: 10_000,
 } as const;
 
+/** The limits of one server; options.ts checks each against the range it accepts. */
 export type Limits = { -readonly [name in keyof typeof limitDefaults]: number };
-
-const largestTimer = 2 ** 31 - 1;
-
-/** The limits asked for in the options, each checked, the defaults for the others. */
-export function limitsFrom(options: StartOptions): Limits {
-    const limits = {} as Limits;
-    for (const name of Object.keys(limitDefaults) as (keyof Limits)[]) {
-        const max = name.endsWith("Timeout") ? largestTimer : Number.MAX_SAFE_INTEGER;
-        limits[name] = checkNumber(name, options[name] ?? limitDefaults[name], 0, max);
-    }
-    return limits;
-}
-
-export function checkNumber(option: string, value: number, min: number, max: number): number {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-        throw new StartupError(`The ${option} option must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
-    }
-    return value;
-}

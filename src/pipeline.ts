@@ -2,18 +2,17 @@ import { preflightHeaders } from "./cors.ts";
 import { Deadlines } from "./deadlines.ts";
 import { describeError, HTTPError, isHTTPError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
-import type { Incoming } from "./request/incoming.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
-import { textAnswer, type Answer, type AnswerHeaders, type StreamAnswer } from "./response/answer.ts";
+import type { Answer, AnswerHeaders, AnswerSource, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
+import { textAnswer } from "./response/answer.ts";
+import type { OpenStreams } from "./response/open-streams.ts";
 import { startedWithin } from "./response/checked-body.ts";
-import { toAnswer } from "./response/to-response.ts";
+import { toAnswer, type ToEventStream } from "./response/to-response.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
-import type { HandlerParams, RequestInfo, Route } from "./types.ts";
-
-export type ErrorLogger = (message: string, error: unknown) => void;
+import type { Handler, HandlerParams, RequestInfo, Route } from "./types.ts";
 
 export interface PipelineConfig {
     router: Router;
@@ -25,6 +24,8 @@ export interface PipelineConfig {
     baseHeaders: Readonly<AnswerHeaders>;
     /** Used when the Host header is missing or unusable. */
     fallbackHost: string;
+    /** Where the event streams handlers return are followed. */
+    streams: OpenStreams;
     logError: ErrorLogger;
 }
 
@@ -32,7 +33,7 @@ export interface PipelineConfig {
  * One request, start to finish: URL → route → body → handler → answer; or the static folder;
  * or 404/405/OPTIONS; and any throw → an error answer (through the `/errors/{code}` route if there is one).
  */
-export class Pipeline {
+export class Pipeline implements AnswerSource {
     readonly #config: PipelineConfig;
     readonly #bodyRules: BodyRules;
     readonly #handlerDeadlines: Deadlines;
@@ -59,7 +60,7 @@ export class Pipeline {
      * The answer to one request. A request without a body whose handler answers without a promise is
      * answered synchronously, and a body costs one promise hop: most small JSON routes skip several.
      */
-    handle(incoming: Incoming): Answer | Promise<Answer> {
+    answer(incoming: Incoming): Answer | Promise<Answer> {
         let target: RequestTarget;
         try {
             const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
@@ -113,11 +114,10 @@ export class Pipeline {
     #answer(incoming: Incoming, match: RouteMatch, value: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         let answer: Answer;
         try {
-            answer = toAnswer(value, this.#config.baseHeaders);
+            answer = toAnswer(value, this.#config.baseHeaders, this.#eventStreamOf(match.handler));
         } catch (error) {
             return fail(error);
         }
-        if (answer.kind === "events") answer.origin = match.handler;
         if (answer.kind === "stream" && incoming.method !== "HEAD") return this.#started(answer, fail);
         return this.#forMethod(incoming, answer);
     }
@@ -184,7 +184,7 @@ export class Pipeline {
         if (errorRoute) {
             try {
                 const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming));
-                return toAnswer(value, base, status);
+                return toAnswer(value, base, this.#eventStreamOf(errorRoute.handler), status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
             }
@@ -193,8 +193,13 @@ export class Pipeline {
     }
 
     /** The body of the 500 an adapter sends when an answer could not be written (a header value it refused, say). */
-    sendFailureMessage(error: unknown): string {
+    failureMessage(error: unknown): string {
         return this.#config.exposeErrors ? `Could not send the answer: ${error instanceof Error ? error.message : String(error)}` : "Internal Server Error";
+    }
+
+    /** How an SSEResponse from `handler` becomes an answer's stream, followed by the server's OpenStreams. */
+    #eventStreamOf(handler: Handler): ToEventStream {
+        return (stream) => this.#config.streams.eventStream(stream, handler);
     }
 
     #errorRoute(method: string, status: number) {

@@ -1,10 +1,34 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AccessLogEntry } from "vshs";
+import { SSEResponse, type AccessLogEntry } from "vshs";
 import { captureErrors, serve } from "./helpers/server.ts";
 
 const entries: AccessLogEntry[] = [];
-const recorded = await serve({ routes: { "/hello/GET": () => "hello" }, logger: (entry) => void entries.push(entry) });
+const recorded = await serve({
+    routes: {
+        "/hello/GET": () => "hello",
+        // An event stream that sends for 300 ms, then ends.
+        "/stream/GET": () =>
+            new SSEResponse(async (self) => {
+                await self.send("first");
+                setTimeout(() => self.close(), 300);
+            }),
+        "/streamed-body/GET": () =>
+            new Response(
+                new ReadableStream({
+                    async pull(controller) {
+                        await new Promise((resolve) => setTimeout(resolve, 300));
+                        controller.enqueue(new TextEncoder().encode("late"));
+                        controller.close();
+                    },
+                    start(controller) {
+                        controller.enqueue(new TextEncoder().encode("early, "));
+                    },
+                }),
+            ),
+    },
+    logger: (entry) => void entries.push(entry),
+});
 const throwing = await serve({
     routes: { "/hello/GET": () => "hello" },
     logger: () => {
@@ -28,6 +52,25 @@ describe("the access log", () => {
             assert.ok(entry.time instanceof Date);
             assert.ok(entry.durationMs >= 0);
         }
+    });
+
+    it("logs an event stream or a streamed body once, when it ends, with its whole duration (the same rule on every runtime)", async () => {
+        entries.length = 0;
+        const streamed = await recorded.fetch("/stream");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(entries.length, 0, "nothing logged while the stream is open");
+        assert.match(await streamed.text(), /data: "first"/);
+        const body = await (await recorded.fetch("/streamed-body")).text();
+        assert.equal(body, "early, late");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(
+            entries.map(({ path, status }) => ({ path, status })),
+            [
+                { path: "/stream", status: 200 },
+                { path: "/streamed-body", status: 200 },
+            ],
+        );
+        for (const entry of entries) assert.ok(entry.durationMs >= 250, `${entry.path} logged after ${entry.durationMs} ms`);
     });
 
     it("a logger that throws changes no answer and stops nothing: its error is logged", async () => {

@@ -1,16 +1,13 @@
 import cluster from "node:cluster";
 import { StartupError } from "../errors.ts";
+import { defaultChannelHistory, defaultChannelsKept } from "../options.ts";
 import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
 import { follow, SSEResponse, writeFrame, type Followable } from "../response/event-stream.ts";
-import { defaultChannelsKept } from "./history.ts";
 import { LocalTransport } from "./local.ts";
 import { hidePassword, type ChannelMessage, type ChannelTransport, type TransportOptions } from "./transport.ts";
 
 /** The event a follower gets when its Last-Event-ID is older than the history kept: it must reload. */
 export const resetEvent = "vshs-reset";
-
-export const defaultChannelHistory = 1000;
-export { defaultChannelsKept };
 
 /** For tests, on the shared hub: resolves with how many channels this process keeps something for. */
 export const keptChannels = Symbol.for("vshs.channels.kept");

@@ -1,7 +1,7 @@
 import type { ChannelMessage, Replay } from "./transport.ts";
 
 /** How many channels keep their ids and events unless configured: those most recently published to. */
-export const defaultChannelsKept = 10_000;
+export { defaultChannelsKept } from "../options.ts";
 
 /** What is kept of one channel: its last id and its recent events, oldest first. */
 interface KeptChannel {

@@ -1,10 +1,23 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { defaultChannelHistory, defaultChannelsKept } from "../channels/channel.ts";
-import { limitDefaults } from "../limits.ts";
-import { defaultHeartbeatInterval } from "../response/open-streams.ts";
+import { environmentDefaults, numberOptions, optionDefaults, type NumberOption, type WholeNumberRule } from "../options.ts";
 import type { StartOptions } from "../types.ts";
+
+/** The flags that set a number option of startHTTPServer, in the order they are checked; each takes its option's default and range. */
+const numberFlags = {
+    "shutdown-timeout": "shutdownTimeout",
+    heartbeat: "heartbeatInterval",
+    "channel-history": "channelHistory",
+    "channels-kept": "channelsKept",
+} as const satisfies Record<string, NumberOption>;
+type NumberFlag = keyof typeof numberFlags;
+type NumberFlagOption = (typeof numberFlags)[NumberFlag];
+
+const numberFlagSyntax = Object.fromEntries(Object.keys(numberFlags).map((flag) => [flag, { type: "string" }])) as Record<NumberFlag, { type: "string" }>;
+const defaultOf = (flag: NumberFlag) => numberOptions[numberFlags[flag]].default;
+/** `--workers N`: the CLI's own flag, one process unless given. */
+const workerRule: WholeNumberRule = { default: 1, min: 1, max: 1024 };
 
 export const usage = `Usage: vshs [routes-dir] [options]
        vshs init [dir]
@@ -13,15 +26,15 @@ Serves a folder of route files (default: ./routes) as a REST and Server-Sent Eve
 
 Options:
   --static DIR            serve the files of DIR when no route matches
-  --port N                port to listen on (default: $PORT or 8080; 0 picks a free one)
-  --host H                address to listen on (default: $HOST or localhost)
+  --port N                port to listen on (default: $PORT or ${numberOptions.port.default}; 0 picks a free one)
+  --host H                address to listen on (default: $HOST or ${optionDefaults.hostname})
   --watch                 reload route files when they change, without a restart
   --workers N             run N processes on the port ("auto": one per core)
   --quiet                 no access log
-  --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: ${limitDefaults.shutdownTimeout})
-  --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: ${defaultHeartbeatInterval})
-  --channel-history N     events each channel keeps for clients that reconnect (default: ${defaultChannelHistory})
-  --channels-kept N       how many channels keep them: the N most recently published to (default: ${defaultChannelsKept})
+  --shutdown-timeout MS   on Ctrl-C or SIGTERM, wait at most MS ms for requests in flight (default: ${defaultOf("shutdown-timeout")})
+  --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: ${defaultOf("heartbeat")})
+  --channel-history N     events each channel keeps for clients that reconnect (default: ${defaultOf("channel-history")})
+  --channels-kept N       how many channels keep them: the N most recently published to (default: ${defaultOf("channels-kept")})
   --redis URL             channels travel through this Redis server (default: $REDIS_URL)
   -h, --help              show this help
   -v, --version           show the version
@@ -68,10 +81,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
                 watch: { type: "boolean" },
                 workers: { type: "string" },
                 quiet: { type: "boolean" },
-                "shutdown-timeout": { type: "string" },
-                heartbeat: { type: "string" },
-                "channel-history": { type: "string" },
-                "channels-kept": { type: "string" },
+                ...numberFlagSyntax,
                 redis: { type: "string" },
                 help: { type: "boolean", short: "h" },
                 version: { type: "boolean", short: "v" },
@@ -88,28 +98,36 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
         return { kind: "init", dir: path.resolve(cwd, positionals[1] ?? ".") };
     }
     if (positionals.length > 1) throw new UsageError(`one routes folder only, not ${positionals.length}: ${positionals.join(" ")}`);
-    const workers = values.workers === undefined ? 1 : values.workers === "auto" ? availableParallelism() : wholeNumber("--workers", values.workers, 1, 1024);
+    const workers = values.workers === "auto" ? availableParallelism() : wholeNumber("--workers", values.workers, workerRule);
     if (values.watch && workers > 1) throw new UsageError("--watch reloads routes in one process: it cannot be combined with --workers");
     return {
         kind: "serve",
         options: {
             routes: path.resolve(cwd, positionals[0] ?? "routes"),
             static: values.static === undefined ? undefined : path.resolve(cwd, values.static),
-            port: wholeNumber(values.port === undefined ? "$PORT" : "--port", values.port ?? env["PORT"] ?? "8080", 0, 65535),
-            host: values.host ?? env["HOST"] ?? "localhost",
+            port: wholeNumber(values.port === undefined ? "$PORT" : "--port", values.port ?? env["PORT"], numberOptions.port),
+            host: values.host ?? env["HOST"] ?? optionDefaults.hostname,
             watch: values.watch ?? false,
             workers,
             quiet: values.quiet ?? false,
-            shutdownTimeout: wholeNumber("--shutdown-timeout", values["shutdown-timeout"] ?? String(limitDefaults.shutdownTimeout), 0, 2 ** 31 - 1),
-            heartbeatInterval: wholeNumber("--heartbeat", values.heartbeat ?? String(defaultHeartbeatInterval), 0, 2 ** 31 - 1),
-            channelHistory: wholeNumber("--channel-history", values["channel-history"] ?? String(defaultChannelHistory), 0, 1_000_000),
-            channelsKept: wholeNumber("--channels-kept", values["channels-kept"] ?? String(defaultChannelsKept), 1, 10_000_000),
-            redisUrl: values.redis ?? (env["REDIS_URL"] || undefined),
+            ...numberFlagValues(values),
+            redisUrl: values.redis ?? environmentDefaults(env).redisUrl,
         },
     };
 }
 
-function wholeNumber(name: string, text: string, min: number, max: number): number {
+/** Each number flag's value under its option's name; the option's default for a flag not given. */
+function numberFlagValues(values: Partial<Record<NumberFlag, string>>): Record<NumberFlagOption, number> {
+    const result = {} as Record<NumberFlagOption, number>;
+    for (const [flag, option] of Object.entries(numberFlags) as [NumberFlag, NumberFlagOption][]) {
+        result[option] = wholeNumber(`--${flag}`, values[flag], numberOptions[option]);
+    }
+    return result;
+}
+
+/** Digits only: a sign, a fraction or an exponent is a mistake on the command line. */
+function wholeNumber(name: string, text: string | undefined, { default: defaultValue, min, max }: WholeNumberRule): number {
+    if (text === undefined) return defaultValue;
     const value = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!(value >= min && value <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
     return value;

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import { createServer, type AddressInfo } from "node:net";
-import { runtime } from "../adapters/runtime.ts";
+import { runtime } from "../runtime.ts";
 import { relayChannels } from "../channels/cluster.ts";
 import { startHTTPServer } from "../server.ts";
 import type { RouteInfo, ServerHandle } from "../types.ts";

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import type { Deadline, Deadlines } from "../deadlines.ts";
 import { HTTPError, isHTTPError } from "../errors.ts";
 import type { Limits } from "../limits.ts";
-import type { Incoming } from "./incoming.ts";
+import type { Incoming } from "../contract.ts";
 import { fieldsToObject } from "./query.ts";
 import { parseClientJSON } from "./safe-json.ts";
 

@@ -1,22 +1,9 @@
+import type { ErrorLogger, EventSink } from "../contract.ts";
 import { eventFrame, type EventFields } from "./event-frame.ts";
-
-/** Where an event stream's text goes: implemented by each server adapter over its socket. */
-export interface EventSink {
-    /** Queues text for the client; false when the socket's buffer is full. */
-    write(text: string): boolean;
-    /** Resolves once the socket can take more, or is closed. */
-    drained(): Promise<void>;
-    /** Bytes written but not yet taken by the socket (what a client that does not read makes grow). */
-    pending(): number;
-    /** Ends the response. */
-    end(): void;
-    /** Drops the connection at once (a client that does not read). */
-    abort(): void;
-}
 
 /** How the adapter starts a stream: its settings and what the request said. */
 export interface StreamStart {
-    log: Logger;
+    log: ErrorLogger;
     /** The request's Last-Event-ID header. */
     lastEventId: string | undefined;
     /** Bytes a client may leave unread before it is cut off. */
@@ -38,8 +25,6 @@ export const closeWithRetry = Symbol.for("vshs.SSEResponse.closeWithRetry");
 export const heartbeat = Symbol.for("vshs.SSEResponse.heartbeat");
 export const follow = Symbol.for("vshs.channel.follow");
 
-type Logger = (message: string, error: unknown) => void;
-
 
 /**
  * Return one from a handler to answer with a stream of Server-Sent Events:
@@ -54,7 +39,7 @@ export class SSEResponse {
     readonly #callback: EventStreamCallback;
     readonly #controller = new AbortController();
     #sink: EventSink | undefined;
-    #log: Logger = console.error;
+    #log: ErrorLogger = console.error;
     #lastEventId: string | undefined;
     #maxEventBuffer = Infinity;
     #lastWrite = 0;

@@ -1,7 +1,6 @@
-import { closeWithRetry, heartbeat, startStream, type EventSink, type SSEResponse, type StreamStart } from "./event-stream.ts";
-
-/** A stream quiet for this long gets a comment line, so that proxies keep it open, in ms. */
-export const defaultHeartbeatInterval = 15_000;
+import type { EventSink, EventStream } from "../contract.ts";
+import type { Handler } from "../types.ts";
+import { clientGone, closeWithRetry, heartbeat, startStream, type SSEResponse, type StreamStart } from "./event-stream.ts";
 
 /** How long clients are told to wait before reconnecting when the server ends their streams, in ms. */
 const reconnectAfter = 1000;
@@ -15,21 +14,21 @@ export interface StreamSettings {
 }
 
 /**
- * The event streams a server holds open, with the handler that opened each: adapters open them here,
- * with the server's settings; shutdown ends them all,
+ * The event streams a server holds open, with the handler that returned each: the pipeline answers
+ * with a stream made here, which adapters open with the server's settings; shutdown ends them all,
  * a watch-mode reload ends those whose handler was replaced, so none is left running old code, and
  * one timer sends the heartbeats of all (a timer per stream would cost memory on every stream).
  * A stream whose handler was still working when shutdown or the reload came opens to be ended at once
  * (with the same `retry:` hint), or it would hold the shutdown up, or run old code.
  */
 export class OpenStreams {
-    readonly #streams = new Map<SSEResponse, unknown>();
+    readonly #streams = new Map<SSEResponse, Handler>();
     readonly #heartbeatInterval: number;
     readonly #maxEventBuffer: number;
     readonly #log: StreamStart["log"];
     #ticker: ReturnType<typeof setInterval> | undefined;
     #closing = false;
-    #isStale: (origin: unknown) => boolean = () => false;
+    #isStale: (handler: Handler) => boolean = () => false;
 
     constructor({ heartbeatInterval, maxEventBuffer, log }: StreamSettings) {
         this.#heartbeatInterval = heartbeatInterval;
@@ -41,23 +40,28 @@ export class OpenStreams {
         return this.#streams.size;
     }
 
-    /** Called by an adapter once the headers are sent: the stream starts writing to `sink`. */
-    open(stream: SSEResponse, origin: unknown, sink: EventSink, lastEventId: string | undefined): void {
-        this.#streams.set(stream, origin);
+    /** The stream `handler` returned, as the answer hands it to an adapter. */
+    eventStream(stream: SSEResponse, handler: Handler): EventStream {
+        return {
+            open: (sink, lastEventId) => this.#open(stream, handler, sink, lastEventId),
+            gone: () => {
+                this.#forget(stream);
+                stream[clientGone]();
+            },
+        };
+    }
+
+    /** The adapter has sent the headers: the stream starts writing to `sink`, and is followed until it ends. */
+    #open(stream: SSEResponse, handler: Handler, sink: EventSink, lastEventId: string | undefined): void {
+        this.#streams.set(stream, handler);
         if (this.#ticker === undefined && this.#heartbeatInterval > 0) this.#startTicker();
-        stream[startStream](sink, { log: this.#log, maxEventBuffer: this.#maxEventBuffer, lastEventId });
-        if (this.#closing || this.#isStale(origin)) stream[closeWithRetry](reconnectDelay());
+        stream[startStream](new FollowedSink(sink, () => this.#forget(stream)), { log: this.#log, maxEventBuffer: this.#maxEventBuffer, lastEventId });
+        if (this.#closing || this.#isStale(handler)) stream[closeWithRetry](reconnectDelay());
     }
 
-    has(stream: SSEResponse): boolean {
-        return this.#streams.has(stream);
-    }
-
-    /** False if it was not (or no longer) open. */
-    delete(stream: SSEResponse): boolean {
-        const deleted = this.#streams.delete(stream);
+    #forget(stream: SSEResponse): void {
+        this.#streams.delete(stream);
         if (this.#streams.size === 0) this.#ticker = void clearInterval(this.#ticker);
-        return deleted;
     }
 
     /** Ends every stream, and those opened from now on, with a `retry:` hint (shutdown). */
@@ -66,15 +70,15 @@ export class OpenStreams {
         this.#closeWhere(() => true);
     }
 
-    /** Ends, with a `retry:` hint, the streams whose opening handler is stale now, and any opened by one later. */
-    closeStale(isStale: (origin: unknown) => boolean): void {
+    /** Ends, with a `retry:` hint, the streams whose handler is stale now, and any a stale handler opens later (watch mode). */
+    closeStale(isStale: (handler: Handler) => boolean): void {
         this.#isStale = isStale;
         this.#closeWhere(isStale);
     }
 
-    #closeWhere(close: (origin: unknown) => boolean): void {
-        for (const [stream, origin] of this.#streams) {
-            if (close(origin)) stream[closeWithRetry](reconnectDelay());
+    #closeWhere(close: (handler: Handler) => boolean): void {
+        for (const [stream, handler] of this.#streams) {
+            if (close(handler)) stream[closeWithRetry](reconnectDelay());
         }
     }
 
@@ -92,4 +96,37 @@ export class OpenStreams {
 /** Spread over a second, so that the clients of a server going away do not all come back at once. */
 function reconnectDelay(): number {
     return reconnectAfter + Math.random() * reconnectAfter;
+}
+
+/** The adapter's sink, which tells OpenStreams when the server side ends the stream. */
+class FollowedSink implements EventSink {
+    readonly #sink: EventSink;
+    readonly #ended: () => void;
+
+    constructor(sink: EventSink, ended: () => void) {
+        this.#sink = sink;
+        this.#ended = ended;
+    }
+
+    write(text: string): boolean {
+        return this.#sink.write(text);
+    }
+
+    drained(): Promise<void> {
+        return this.#sink.drained();
+    }
+
+    pending(): number {
+        return this.#sink.pending();
+    }
+
+    end(): void {
+        this.#ended();
+        this.#sink.end();
+    }
+
+    abort(): void {
+        this.#ended();
+        this.#sink.abort();
+    }
 }

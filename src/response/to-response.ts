@@ -1,15 +1,19 @@
-import { headersTemplate, type Answer, type AnswerHeaders } from "./answer.ts";
-import { eventStreamHeaders, isSSEResponse } from "./event-stream.ts";
+import type { Answer, AnswerHeaders, EventStream } from "../contract.ts";
+import { sharedHeaders } from "./answer.ts";
+import { eventStreamHeaders, isSSEResponse, type SSEResponse } from "./event-stream.ts";
 import { decodedByFetch } from "./fetch-codings.ts";
 
+/** How an SSEResponse becomes the answer's stream (OpenStreams makes it, knowing which handler returned it). */
+export type ToEventStream = (stream: SSEResponse) => EventStream;
+
 /** A handler's return value → the answer, by one ordered chain of type checks (the seed's response table). */
-export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status = 200): Answer {
-    if (value === null || value === undefined) return { kind: "bytes", status, headers: { ...base }, body: null };
+export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, toEventStream: ToEventStream, status = 200): Answer {
+    if (value === null || value === undefined) return { kind: "bytes", status, headers: base, body: null, reused: true };
     if (typeof value === "string") return bytes(status, base, "text/plain; charset=utf-8", value);
     // The common case first: a plain object or array skips the checks for the other kinds.
     const prototype = Object.getPrototypeOf(value);
     if (prototype === Object.prototype || prototype === Array.prototype) return bytes(status, base, "application/json", toJSON(value));
-    if (isSSEResponse(value)) return { kind: "events", status: 200, headers: { ...base, ...eventStreamHeaders }, events: value };
+    if (isSSEResponse(value)) return { kind: "events", status: 200, headers: { ...base, ...eventStreamHeaders }, stream: toEventStream(value) };
     if (value instanceof Response) return fromResponse(value, base);
     if (value instanceof Uint8Array) return bytes(status, base, "application/octet-stream", value);
     if (ArrayBuffer.isView(value)) return bytes(status, base, "application/octet-stream", new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
@@ -25,8 +29,7 @@ export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, status =
 }
 
 function bytes(status: number, base: Readonly<AnswerHeaders>, contentType: string, body: string | Uint8Array): Answer {
-    const template = headersTemplate(base, contentType);
-    return { kind: "bytes", status, headers: template, body, template };
+    return { kind: "bytes", status, headers: sharedHeaders(base, contentType), body, reused: true };
 }
 
 function toJSON(value: unknown): string {

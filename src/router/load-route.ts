@@ -1,7 +1,7 @@
 import module, { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { runtime } from "../adapters/runtime.ts";
+import { runtime } from "../runtime.ts";
 import { StartupError } from "../errors.ts";
 import type { Handler } from "../types.ts";
 

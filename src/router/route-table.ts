@@ -1,3 +1,4 @@
+import type { ErrorLogger } from "../contract.ts";
 import { StartupError } from "../errors.ts";
 import type { Handler, RoutesObject } from "../types.ts";
 import { displayPath, loadRouteFile } from "./load-route.ts";
@@ -9,7 +10,7 @@ export interface LoadOptions {
     tolerant: boolean;
     /** Above 0, route files and the user's files they import are loaded afresh. */
     generation: number;
-    logError: (message: string, error: unknown) => void;
+    logError: ErrorLogger;
 }
 
 /** The route entries of a routes folder, each file imported. */

@@ -4,7 +4,8 @@ import fresh from "fresh"; // the conditional-GET rules (If-None-Match, If-Modif
 import mime from "mime-types"; // Content-Type by extension, from the mime-db registry
 import parseRange from "range-parser"; // Range header parsing, overlapping ranges combined
 import { HTTPError } from "../errors.ts";
-import { textAnswer, type Answer, type AnswerHeaders, type FileAnswer } from "../response/answer.ts";
+import type { Answer, AnswerHeaders, FileAnswer } from "../contract.ts";
+import { textAnswer } from "../response/answer.ts";
 
 interface FileVersion {
     etag: string;

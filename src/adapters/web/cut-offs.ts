@@ -43,3 +43,6 @@ export class CutOffs {
         }
     }
 }
+
+/** A response body vshs ended on purpose (a client not reading, shutdown): not an error to report. */
+export class BodyCutOff extends Error {}

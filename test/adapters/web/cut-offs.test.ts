@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CutOffs } from "../../dist/adapters/cut-offs.js";
+import { CutOffs } from "../../../dist/adapters/web/cut-offs.js";
 
 describe("CutOffs", () => {
     it("cuts what is still registered, each once, in any order of removal", () => {

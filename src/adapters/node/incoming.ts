@@ -1,0 +1,150 @@
+/** A node:http request as the pipeline sees it: an `Incoming`, and the `request` a handler reads. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Incoming } from "../../contract.ts";
+import type { RequestInfo } from "../../types.ts";
+
+class NodeRequestInfo implements RequestInfo {
+    readonly #req: IncomingMessage;
+    readonly #res: ServerResponse;
+    #headers: Headers | undefined;
+    #controller: AbortController | undefined;
+
+    constructor(req: IncomingMessage, res: ServerResponse) {
+        this.#req = req;
+        this.#res = res;
+    }
+
+    get method(): string {
+        return this.#req.method ?? "GET";
+    }
+
+    get ip(): string {
+        return this.#req.socket.remoteAddress ?? "";
+    }
+
+    // Built on first use: most handlers never look at the headers, and a Headers object is not free.
+    get headers(): Headers {
+        return (this.#headers ??= headersFromRaw(this.#req.rawHeaders));
+    }
+
+    get signal(): AbortSignal {
+        if (this.#controller === undefined) {
+            const controller = (this.#controller = new AbortController());
+            const res = this.#res;
+            if (res.closed) {
+                if (!res.writableFinished) controller.abort();
+            } else {
+                res.once("close", () => {
+                    if (!res.writableFinished) controller.abort();
+                });
+            }
+        }
+        return this.#controller.signal;
+    }
+}
+
+/** node:http's flat [name, value, name, value…] list as a web Headers object. */
+function headersFromRaw(raw: string[]): Headers {
+    const headers = new Headers();
+    for (let i = 0; i < raw.length; i += 2) {
+        try {
+            headers.append(raw[i]!, raw[i + 1]!);
+        } catch {
+            // a header the Fetch standard refuses (bytes outside Latin-1): left out rather than failing the request
+        }
+    }
+    return headers;
+}
+
+export class NodeIncoming implements Incoming {
+    readonly #req: IncomingMessage;
+    readonly #res: ServerResponse;
+    readonly #maxBodySize: number;
+    /** The client sent `Expect: 100-continue` and waits for a 100 before the body (sent on the first read). */
+    #awaitsContinue: boolean;
+    #info: NodeRequestInfo | undefined;
+    /** The body was left unread: the connection closes after the answer. */
+    discarded = false;
+
+    constructor(req: IncomingMessage, res: ServerResponse, maxBodySize: number, awaitsContinue: boolean) {
+        this.#req = req;
+        this.#res = res;
+        this.#maxBodySize = maxBodySize;
+        this.#awaitsContinue = awaitsContinue;
+    }
+
+    get info(): NodeRequestInfo {
+        return (this.#info ??= new NodeRequestInfo(this.#req, this.#res));
+    }
+
+    get method(): string {
+        return this.#req.method ?? "GET";
+    }
+
+    get target(): string {
+        return this.#req.url ?? "/";
+    }
+
+    get host(): string | undefined {
+        return this.#req.headers.host;
+    }
+
+    get hasBody(): boolean {
+        const { headers } = this.#req;
+        const length = headers["content-length"];
+        if (length !== undefined) return length !== "0";
+        return headers["transfer-encoding"] !== undefined;
+    }
+
+    header(name: string): string | undefined {
+        const value = this.#req.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+    }
+
+    // Plain "data" events: for the small bodies most requests carry, an async iterator costs more than the parsing.
+    readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+        const req = this.#req;
+        if (req.readableEnded) return Promise.resolve();
+        if (this.#awaitsContinue) {
+            this.#awaitsContinue = false;
+            this.#res.writeContinue();
+        }
+        return new Promise((resolve, reject) => {
+            const stop = (error?: unknown) => {
+                req.off("data", onData).off("end", onEnd).off("error", stop).off("close", onClose);
+                if (error === undefined) resolve();
+                else reject(error);
+            };
+            const onData = (chunk: Buffer) => {
+                try {
+                    onChunk(chunk);
+                } catch (error) {
+                    stop(error);
+                }
+            };
+            const onEnd = () => stop();
+            const onClose = () => stop(new Error("The client closed the connection before sending the whole body"));
+            req.on("data", onData).on("end", onEnd).on("error", stop).on("close", onClose);
+        });
+    }
+
+    // Read and thrown away so that the client, still sending, can read the answer; past maxBodySize
+    // thrown away, the connection is closed as soon as the answer is out.
+    discardBody(): void {
+        if (this.discarded) return;
+        this.discarded = true;
+        const req = this.#req;
+        const res = this.#res;
+        let dropped = 0;
+        const cut = () => req.socket.destroy();
+        const count = (chunk: Buffer) => {
+            dropped += chunk.length;
+            if (dropped <= this.#maxBodySize) return;
+            req.off("data", count);
+            if (res.writableFinished) cut();
+            else res.once("finish", cut);
+        };
+        req.on("data", count);
+        req.resume();
+    }
+}

@@ -1,0 +1,79 @@
+/**
+ * The Node.js adapter: node:http's server running the pipeline. It turns an IncomingMessage into an
+ * `Incoming` (incoming.ts) and writes the pipeline's `Answer` back (write-answer.ts).
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { timeRequest } from "../../access-log.ts";
+import { listenError } from "../listen-error.ts";
+import type { AccessLogSink, AdapterOptions, AnswerSource, ConnectionLimits, ServerAdapter } from "../../contract.ts";
+import { NodeIncoming } from "./incoming.ts";
+import { AnswerWriter } from "./write-answer.ts";
+
+export class NodeServer implements ServerAdapter {
+    readonly #server: http.Server;
+    readonly #answers: AnswerSource;
+    readonly #accessLog: AccessLogSink | null;
+    readonly #maxBodySize: number;
+    readonly #writer: AnswerWriter;
+    #closing = false;
+
+    constructor({ answers, logError, accessLog, limits }: AdapterOptions) {
+        this.#answers = answers;
+        this.#accessLog = accessLog;
+        this.#maxBodySize = limits.maxBodySize;
+        this.#writer = new AnswerWriter({ logError, failureMessage: (error) => answers.failureMessage(error), closing: () => this.#closing });
+        this.#server = http.createServer(nodeServerOptions(limits), (req, res) => this.#handle(req, res, false));
+        // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
+        // refuses unread (too large, no route) is never asked for.
+        this.#server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
+    }
+
+    listen(port: number, hostname: string): Promise<number> {
+        return new Promise((resolve, reject) => {
+            const onError = (error: Error) => reject(listenError(error, port, hostname));
+            this.#server.once("error", onError);
+            this.#server.listen(port, hostname, () => {
+                this.#server.off("error", onError);
+                const address = this.#server.address();
+                resolve(typeof address === "object" && address !== null ? address.port : port);
+            });
+        });
+    }
+
+    stop(): Promise<void> {
+        this.#closing = true;
+        const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+        this.#server.closeIdleConnections();
+        return stopped;
+    }
+
+    cutOff(): void {
+        this.#server.closeAllConnections();
+    }
+
+    #handle(req: IncomingMessage, res: ServerResponse, awaitsContinue: boolean): void {
+        if (this.#accessLog !== null) {
+            const ended = timeRequest(this.#accessLog, req.method ?? "GET", req.url ?? "/");
+            res.once("close", () => ended(res.statusCode));
+        }
+        const incoming = new NodeIncoming(req, res, this.#maxBodySize, awaitsContinue);
+        const answer = this.#answers.answer(incoming);
+        if (answer instanceof Promise) {
+            answer.then(
+                (ready) => this.#writer.write(req, res, incoming, ready),
+                (error: unknown) => this.#writer.fail(res, error),
+            );
+        } else {
+            this.#writer.write(req, res, incoming, answer);
+        }
+    }
+}
+
+/** node:http enforces the header size and the timeouts before a request reaches the pipeline (431, 408). */
+function nodeServerOptions({ maxHeaderSize, headersTimeout, requestTimeout, keepAliveTimeout }: ConnectionLimits): http.ServerOptions {
+    // node:http refuses a headersTimeout longer than a (non-zero) requestTimeout.
+    const headers = requestTimeout > 0 && (headersTimeout === 0 || headersTimeout > requestTimeout) ? requestTimeout : headersTimeout;
+    // How often node:http looks for connections past those timeouts (30 s by default, which would triple a 10 s bound).
+    const shortest = Math.min(...[headers, requestTimeout].filter((timeout) => timeout > 0), 4000);
+    return { maxHeaderSize, headersTimeout: headers, requestTimeout, keepAliveTimeout, connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)) };
+}

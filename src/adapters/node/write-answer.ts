@@ -1,0 +1,115 @@
+/** The pipeline's `Answer` written to a node:http ServerResponse. */
+import { createReadStream } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline as pipeStreams } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import type { Answer, AnswerHeaders, ErrorLogger, EventsAnswer, FileAnswer } from "../../contract.ts";
+import { fileGoneAnswer } from "../../static/file-answer.ts";
+import type { NodeIncoming } from "./incoming.ts";
+import { ResponseSink } from "./event-sink.ts";
+
+export interface WriterOptions {
+    logError: ErrorLogger;
+    failureMessage: (error: unknown) => string;
+    /** Whether the server is shutting down: answers then close their connection. */
+    closing: () => boolean;
+}
+
+export class AnswerWriter {
+    readonly #logError: ErrorLogger;
+    readonly #failureMessage: (error: unknown) => string;
+    readonly #closing: () => boolean;
+
+    constructor({ logError, failureMessage, closing }: WriterOptions) {
+        this.#logError = logError;
+        this.#failureMessage = failureMessage;
+        this.#closing = closing;
+    }
+
+    write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {
+        try {
+            const closes = incoming.discarded || this.#closing();
+            const headers = closes ? { ...answer.headers, connection: "close" } : answer.headers;
+            if (incoming.discarded) closeSoonAfter(res, req);
+            switch (answer.kind) {
+                case "bytes":
+                    return writeBytes(req, res, answer.status, headers, answer.body);
+                case "stream":
+                    return this.#writeStream(res, answer.status, headers, answer.body);
+                case "file":
+                    return this.#writeFile(req, res, incoming, { ...answer, headers });
+                case "events":
+                    return this.#writeEvents(incoming, res, { ...answer, headers });
+            }
+        } catch (error) {
+            this.fail(res, error);
+        }
+    }
+
+    /** An answer that could not be written: a 500 if nothing is sent yet, else the connection is dropped. */
+    fail(res: ServerResponse, error: unknown): void {
+        this.#logError("Could not send the answer:", error);
+        if (res.headersSent) {
+            res.destroy();
+            return;
+        }
+        const message = this.#failureMessage(error);
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(message) });
+        res.end(message);
+    }
+
+    #writeStream(res: ServerResponse, status: number, headers: Readonly<AnswerHeaders>, body: ReadableStream<Uint8Array>): void {
+        res.writeHead(status, headers);
+        pipeStreams(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), res).catch((error: unknown) => {
+            if (!res.destroyed) this.#logError("A response body stream failed:", error);
+            res.destroy();
+        });
+    }
+
+    // The pipeline has decided status and headers from one stat; the file is opened before they are sent,
+    // so a file deleted since answers 404 rather than a cut-off 200.
+    #writeFile(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: FileAnswer): void {
+        const { status, headers, start, length } = answer;
+        if (length === 0) return writeBytes(req, res, status, headers, null);
+        const stream = createReadStream(answer.path, { start, end: start + length - 1 });
+        stream.once("open", () => {
+            res.writeHead(status, headers);
+            pipeStreams(stream, res).catch(() => res.destroy());
+        });
+        stream.once("error", (error) => {
+            if (res.headersSent) return;
+            const gone = fileGoneAnswer(answer, error);
+            if (gone.status === 500) this.#logError("A static file could not be read:", error);
+            this.write(req, res, incoming, gone);
+        });
+    }
+
+    #writeEvents(incoming: NodeIncoming, res: ServerResponse, { headers, stream }: EventsAnswer): void {
+        if (res.destroyed) return stream.gone(); // the client left while the handler worked: nothing to start
+        res.writeHead(200, headers);
+        res.flushHeaders();
+        res.once("close", () => stream.gone());
+        stream.open(new ResponseSink(res, this.#closing), incoming.header("last-event-id"));
+    }
+}
+
+/** A body known in full, with its length; none, with a length of 0, whatever a returned Response declared. */
+function writeBytes(req: IncomingMessage, res: ServerResponse, status: number, headers: Readonly<AnswerHeaders>, body: string | Uint8Array | null): void {
+    let head = headers;
+    if (body !== null) {
+        head = { ...headers, "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength) };
+    } else if (req.method !== "HEAD" && status !== 204 && status !== 304) {
+        head = { ...headers, "content-length": "0" }; // a HEAD answer keeps the GET's length
+    }
+    res.writeHead(status, head);
+    res.end(body ?? undefined);
+}
+
+/**
+ * After an answer sent before the body was read (413, 404), the rest of the body is read and thrown away
+ * so the client can read the answer; a client that keeps sending is cut off after a grace period.
+ */
+function closeSoonAfter(res: ServerResponse, req: IncomingMessage): void {
+    res.once("finish", () => setTimeout(() => req.socket.destroy(), 2000).unref());
+}

@@ -1,0 +1,91 @@
+/**
+ * The Deno adapter: `Deno.serve`, Deno's own HTTP server (not its node:http compatibility layer), and
+ * what differs on Deno (2.9) from what web/responder.ts shares with Bun.
+ */
+import cluster from "node:cluster";
+import type { AdapterOptions, AnswerHeaders, ServerAdapter } from "../../contract.ts";
+import { listenError } from "../listen-error.ts";
+import { afterAuthority, type RequestLine } from "./incoming.ts";
+import { fileStream, headersInit, WebResponder, type WebRuntime } from "./responder.ts";
+
+/** The part of Deno's API this adapter uses (the project is type-checked without Deno's types). */
+interface DenoServer {
+    addr: { port: number };
+    shutdown(): Promise<void>;
+}
+interface DenoServeOptions {
+    port: number;
+    hostname: string;
+    /** SO_REUSEPORT: several processes listen on the port and the kernel spreads connections among them. */
+    reusePort: boolean;
+    onListen(): void;
+    onError(error: unknown): Response;
+}
+interface DenoServeInfo {
+    remoteAddr: { hostname: string };
+}
+type DenoHandler = (request: Request, info: DenoServeInfo) => Response | Promise<Response>;
+declare const Deno: { serve(options: DenoServeOptions, handler: DenoHandler): DenoServer };
+
+/**
+ * Deno builds `request.url` as `http://` + the Host header + the target, the Host unchecked (one holding
+ * "/" or "?" would move where the target seems to start), or with its own address when the Host is
+ * missing or empty. So the target is what follows the Host as sent.
+ */
+const requestLine: RequestLine = {
+    host: (request) => request.headers.get("host") ?? undefined,
+    target(request, host) {
+        const url = request.url;
+        if (host) {
+            const authority = url.indexOf("//") + 2;
+            if (url.startsWith(host, authority)) return url.slice(authority + host.length);
+        }
+        return afterAuthority(url); // Deno's own address, or an absolute-form target
+    },
+};
+
+const deno: WebRuntime = {
+    requestLine,
+    clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname,
+    // A plain object: Deno sorts a Headers object's names each time a Response copies one, and takes a plain object faster.
+    responseHeaders: (headers: Readonly<AnswerHeaders>) => headersInit(headers),
+    fileBody: fileStream,
+};
+
+export class DenoHTTPServer implements ServerAdapter {
+    readonly #responder: WebResponder;
+    #server: DenoServer | undefined;
+
+    constructor(options: AdapterOptions) {
+        this.#responder = new WebResponder(options, deno);
+    }
+
+    async listen(port: number, hostname: string): Promise<number> {
+        try {
+            this.#server = Deno.serve(
+                {
+                    port,
+                    hostname,
+                    reusePort: cluster.isWorker, // the other --workers listen on the same port
+                    onListen: () => {},
+                    onError: (error) => this.#responder.serveError(error),
+                },
+                // Deno cannot close a connection by force: requests still waiting at the shutdown deadline
+                // must be answered (503) for its shutdown() to finish.
+                (request, info) => this.#responder.respondUnlessCutOff(request, info),
+            );
+        } catch (error) {
+            throw listenError(error, port, hostname);
+        }
+        return this.#server.addr.port;
+    }
+
+    // shutdown() waits for every request. (Aborting Deno.serve's signal during shutdown() throws inside Deno, BadResource, in 2.9.)
+    stop(): Promise<void> {
+        return this.#server?.shutdown().catch(() => {}) ?? Promise.resolve();
+    }
+
+    cutOff(): void {
+        this.#responder.cutOff();
+    }
+}

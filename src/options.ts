@@ -1,0 +1,136 @@
+/**
+ * Every option of startHTTPServer: its default, the values it accepts, and the one-line StartupError
+ * that refuses any other. The server reads its options only through `resolveSettings`; the CLI takes
+ * its flags' defaults and ranges from here.
+ */
+
+import { StartupError } from "./errors.ts";
+import { limitDefaults, type Limits } from "./limits.ts";
+import { resolveFolder } from "./paths.ts";
+import type { AccessLogger, RoutesObject, StartOptions } from "./types.ts";
+
+/** The longest delay setTimeout honours, in ms: past it the timer fires at once, so no timeout may exceed it. */
+export const largestTimer = 2 ** 31 - 1;
+/** A stream quiet for this long gets a comment line, so that proxies keep it open, in ms. */
+export const defaultHeartbeatInterval = 15_000;
+/** Events each channel keeps for clients that reconnect, unless configured. */
+export const defaultChannelHistory = 1000;
+/** How many channels keep their ids and events unless configured: those most recently published to. */
+export const defaultChannelsKept = 10_000;
+
+/** A whole-number option: its default and the smallest and largest values accepted. */
+export interface WholeNumberRule {
+    readonly default: number;
+    readonly min: number;
+    readonly max: number;
+}
+
+export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept";
+
+/** The whole-number options, in the order they are checked: the first mistake is the one reported. */
+export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Object.freeze({
+    port: rule(8080, 0, 65535),
+    ...limitRules(),
+    heartbeatInterval: rule(defaultHeartbeatInterval, 0, largestTimer),
+    channelHistory: rule(defaultChannelHistory, 0, 1_000_000),
+    channelsKept: rule(defaultChannelsKept, 1, 10_000_000),
+});
+
+/** The defaults of the options that are not numbers and do not depend on the environment. */
+export const optionDefaults = Object.freeze({
+    hostname: "localhost",
+    /** Next to the entry script: see `resolveFolder`. */
+    routes: "/routes",
+    cors: true,
+    dotfiles: false,
+    watch: false,
+    logger: false,
+} as const);
+
+/** The defaults that come from the environment, read when a server starts (or the CLI parses its flags). */
+export function environmentDefaults(env: NodeJS.ProcessEnv): { exposeErrors: boolean; redisUrl: string | undefined } {
+    return {
+        exposeErrors: env["NODE_ENV"] !== "production",
+        // Empty counts as unset, as `REDIS_URL= vshs` in a shell means.
+        redisUrl: env["REDIS_URL"] || undefined,
+    };
+}
+
+/** The options of one server, checked and defaulted: what startHTTPServer hands to its parts. */
+export interface ServerSettings {
+    readonly hostname: string;
+    readonly port: number;
+    /** The real path of the routes folder, or the handlers given in code. */
+    readonly routes: { readonly folder: string } | { readonly handlers: RoutesObject };
+    /** The real path of the static folder, or null for none. */
+    readonly staticFolder: string | null;
+    readonly dotfiles: boolean;
+    readonly limits: Readonly<Limits>;
+    readonly exposeErrors: boolean;
+    readonly cors: boolean | string;
+    readonly watch: boolean;
+    readonly logger: boolean | AccessLogger;
+    readonly streams: { readonly heartbeatInterval: number; readonly maxEventBuffer: number };
+    readonly channels: { readonly history: number; readonly channelsKept: number; readonly redisUrl: string | undefined };
+}
+
+/**
+ * The options → the server's settings, frozen; a mistake → a one-line StartupError naming the option.
+ * Folders are resolved here too, so that no route file is imported for a server that cannot start.
+ */
+export function resolveSettings(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ServerSettings {
+    const numbers = checkNumbers(options);
+    const routes = routesFrom(options.routes ?? optionDefaults.routes);
+    const watch = Boolean(options.watch ?? optionDefaults.watch);
+    if (watch && "handlers" in routes) throw new StartupError("The watch option needs a routes folder, not an object of handlers");
+    const fromEnv = environmentDefaults(env);
+    const limits = {} as Limits;
+    for (const name of Object.keys(limitDefaults) as (keyof Limits)[]) limits[name] = numbers[name];
+    return Object.freeze({
+        hostname: options.hostname ?? optionDefaults.hostname,
+        port: numbers.port,
+        routes: Object.freeze(routes),
+        staticFolder: options.static === undefined ? null : resolveFolder(options.static, "static"),
+        dotfiles: options.dotfiles === true,
+        limits: Object.freeze(limits),
+        exposeErrors: options.exposeErrors ?? fromEnv.exposeErrors,
+        cors: options.cors ?? optionDefaults.cors,
+        watch,
+        logger: options.logger ?? optionDefaults.logger,
+        streams: Object.freeze({ heartbeatInterval: numbers.heartbeatInterval, maxEventBuffer: limits.maxEventBuffer }),
+        channels: Object.freeze({ history: numbers.channelHistory, channelsKept: numbers.channelsKept, redisUrl: options.redisUrl ?? fromEnv.redisUrl }),
+    });
+}
+
+function rule(defaultValue: number, min: number, max: number): WholeNumberRule {
+    return Object.freeze({ default: defaultValue, min, max });
+}
+
+/** Every limit may be 0 (no limit, for a timeout); a timeout is handed to setTimeout, so it stops at `largestTimer`. */
+function limitRules(): Record<keyof Limits, WholeNumberRule> {
+    const rules = {} as Record<keyof Limits, WholeNumberRule>;
+    for (const name of Object.keys(limitDefaults) as (keyof Limits)[]) {
+        rules[name] = rule(limitDefaults[name], 0, name.endsWith("Timeout") ? largestTimer : Number.MAX_SAFE_INTEGER);
+    }
+    return rules;
+}
+
+function checkNumbers(options: StartOptions): Record<NumberOption, number> {
+    const values = {} as Record<NumberOption, number>;
+    for (const [name, { default: defaultValue, min, max }] of Object.entries(numberOptions) as [NumberOption, WholeNumberRule][]) {
+        const value = options[name] ?? defaultValue;
+        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+            throw new StartupError(`The ${name} option must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+        }
+        values[name] = value;
+    }
+    return values;
+}
+
+function routesFrom(routes: string | RoutesObject): ServerSettings["routes"] {
+    if (typeof routes === "string") return { folder: resolveFolder(routes, "routes") };
+    if (typeof routes !== "object" || routes === null) {
+        throw new StartupError(`The routes option must be a folder or an object of handlers, not ${typeof routes}`);
+    }
+    return { handlers: routes };
+}

@@ -1,0 +1,57 @@
+/**
+ * Watch mode: the routes folder is loaded again when a route file (or a file it imports) changes, and
+ * the event streams of a route file that changed end, so that none goes on running the old code. This
+ * module owns the link between a stream and its file: each handler is remembered with the fingerprint its
+ * file had when it was loaded, and is stale once the file differs (or is gone).
+ */
+import type { ErrorLogger } from "./contract.ts";
+import type { Pipeline } from "./pipeline.ts";
+import type { OpenStreams } from "./response/open-streams.ts";
+import { importedFiles } from "./router/load-route.ts";
+import { loadRouteFolder } from "./router/route-table.ts";
+import type { Router, RouteEntry } from "./router/router.ts";
+import { fingerprints, RouteWatcher } from "./router/watch-routes.ts";
+import type { Handler } from "./types.ts";
+
+export interface WatchMode {
+    folder: string;
+    pipeline: Pipeline;
+    streams: OpenStreams;
+    /** Builds the router of freshly loaded entries (printing its warnings). */
+    buildRouter: (entries: RouteEntry[]) => Router;
+    logError: ErrorLogger;
+}
+
+export function watchRoutes({ folder, pipeline, streams, buildRouter, logError }: WatchMode): RouteWatcher {
+    let generation = 1;
+    let current = fingerprints(routeFiles(pipeline.router));
+    const loadedFrom = new WeakMap<Handler, { file: string; fingerprint: string | undefined }>();
+    const remember = (router: Router) => router.entries.forEach(({ handler, file }) => file !== undefined && loadedFrom.set(handler, { file, fingerprint: current.get(file) }));
+    const isStale = (handler: Handler) => {
+        const loaded = loadedFrom.get(handler);
+        return loaded !== undefined && current.get(loaded.file) !== loaded.fingerprint;
+    };
+    remember(pipeline.router);
+    const watcher: RouteWatcher = new RouteWatcher(folder, async () => {
+        const started = performance.now();
+        generation++;
+        try {
+            const router = buildRouter(await loadRouteFolder(folder, { tolerant: true, generation, logError }));
+            pipeline.useRouter(router);
+            current = fingerprints(routeFiles(router));
+            remember(router);
+            // Its client reconnects (retry:) to the new code.
+            streams.closeStale(isStale);
+            console.log(`Routes reloaded: ${router.entries.length} routes in ${Math.round(performance.now() - started)} ms`);
+        } catch (error) {
+            logError("Routes not reloaded, the previous ones still answer:", error instanceof Error ? error.message : error);
+        }
+        watcher.follow(importedFiles());
+    });
+    watcher.follow(importedFiles());
+    return watcher;
+}
+
+function routeFiles(router: Router): string[] {
+    return router.entries.flatMap((entry) => (entry.file === undefined ? [] : [entry.file]));
+}
