@@ -1,9 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { httpErrorBrand } from "./symbols.ts";
 
-// Symbol.for, so that an error thrown by a route that imported another copy of vshs is still recognised.
-const httpErrorBrand = Symbol.for("vshs.HTTPError");
 
 /**
  * Throw it from a handler to answer with `status` and `message` as plain text,

@@ -1,8 +1,9 @@
 import cluster from "node:cluster";
 import { StartupError } from "../errors.ts";
+import { channelHub, follow, keptChannels, writeFrame } from "../symbols.ts";
 import { defaultChannelHistory, defaultChannelsKept } from "../options.ts";
 import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
-import { follow, SSEResponse, writeFrame, type Followable } from "../response/event-stream.ts";
+import { SSEResponse, type Followable } from "../response/event-stream.ts";
 import { LocalTransport } from "./local.ts";
 import { hidePassword, type ChannelMessage, type ChannelTransport, type TransportOptions } from "./transport.ts";
 
@@ -10,7 +11,7 @@ import { hidePassword, type ChannelMessage, type ChannelTransport, type Transpor
 export const resetEvent = "vshs-reset";
 
 /** For tests, on the shared hub: resolves with how many channels this process keeps something for. */
-export const keptChannels = Symbol.for("vshs.channels.kept");
+export { keptChannels };
 
 /** How channels travel, decided by the server's options and environment, never by route code. */
 export interface ChannelSettings {
@@ -136,7 +137,7 @@ async function createTransport(settings: ChannelSettings, options: TransportOpti
     return new LocalTransport(options);
 }
 
-const hubKey = Symbol.for("vshs.channels");
+const hubKey = channelHub;
 const hub: ChannelHub = ((globalThis as Record<symbol, ChannelHub | undefined>)[hubKey] ??= new ChannelHub());
 
 /** Called by startHTTPServer (a transport that cannot connect is a StartupError); the function it resolves with, by close(). */

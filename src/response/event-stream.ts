@@ -1,3 +1,4 @@
+import { clientGone, closeWithRetry, follow, heartbeat, startStream, writeFrame } from "../symbols.ts";
 import type { ErrorLogger, EventSink } from "../contract.ts";
 import { eventFrame, type EventFields } from "./event-frame.ts";
 
@@ -17,13 +18,6 @@ export interface Followable {
     [follow](stream: SSEResponse): Promise<void>;
 }
 
-// Symbol.for, so that an SSEResponse made by another copy of vshs (a route importing its own) still streams.
-export const startStream = Symbol.for("vshs.SSEResponse.start");
-export const clientGone = Symbol.for("vshs.SSEResponse.clientGone");
-export const writeFrame = Symbol.for("vshs.SSEResponse.writeFrame");
-export const closeWithRetry = Symbol.for("vshs.SSEResponse.closeWithRetry");
-export const heartbeat = Symbol.for("vshs.SSEResponse.heartbeat");
-export const follow = Symbol.for("vshs.channel.follow");
 
 
 /**
@@ -109,7 +103,11 @@ export class SSEResponse {
         this.#sink?.end();
     }
 
-    /** Writes framed text; the one way text reaches the sink. */
+    /**
+     * Writes framed text, keeping the client's unread bytes under maxEventBuffer and waiting while the
+     * connection's buffer is full: how events, comments and heartbeats reach the sink (only the last
+     * `retry:` line of closeWithRetry is written directly, as the stream ends with it).
+     */
     [writeFrame](text: string): Promise<void> {
         const sink = this.#sink;
         if (this.closed || sink === undefined) return quietRejection(new Error("The event stream is closed"));

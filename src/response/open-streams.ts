@@ -1,6 +1,7 @@
 import type { EventSink, EventStream } from "../contract.ts";
 import type { Handler } from "../types.ts";
-import { clientGone, closeWithRetry, heartbeat, startStream, type SSEResponse, type StreamStart } from "./event-stream.ts";
+import { clientGone, closeWithRetry, heartbeat, startStream } from "../symbols.ts";
+import type { SSEResponse, StreamStart } from "./event-stream.ts";
 
 /** How long clients are told to wait before reconnecting when the server ends their streams, in ms. */
 const reconnectAfter = 1000;

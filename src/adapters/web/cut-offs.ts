@@ -8,8 +8,8 @@ export interface CutOff {
 /**
  * What shutdown must cut once its deadline passes (requests still waiting for their handler, bodies
  * still streaming), as a linked list: Deno registers every pending request here, and a Set of closures
- * cost a hash for each and rehashed as it grew and shrank with the load (its delete alone was 1.4 % of V8's
- * profiler samples under Deno's echo load).
+ * cost a hash for each and rehashed as it grew and shrank with the load (visible in V8's profile of Deno
+ * under load: bench/README.md).
  */
 export class CutOffs {
     #first: CutOff | null = null;

@@ -1,0 +1,16 @@
+/**
+ * The keys vshs uses internally on its own objects, in one place. `Symbol.for`, so that an object made
+ * by another copy of vshs (a route importing its own, or an older one) is still recognised and driven:
+ * an SSEResponse still streams, an HTTPError still sets its status.
+ */
+export const httpErrorBrand: unique symbol = Symbol.for("vshs.HTTPError");
+export const startStream: unique symbol = Symbol.for("vshs.SSEResponse.start");
+export const clientGone: unique symbol = Symbol.for("vshs.SSEResponse.clientGone");
+export const writeFrame: unique symbol = Symbol.for("vshs.SSEResponse.writeFrame");
+export const closeWithRetry: unique symbol = Symbol.for("vshs.SSEResponse.closeWithRetry");
+export const heartbeat: unique symbol = Symbol.for("vshs.SSEResponse.heartbeat");
+export const follow: unique symbol = Symbol.for("vshs.channel.follow");
+/** On globalThis: the channel hub every copy of vshs in the process shares. */
+export const channelHub: unique symbol = Symbol.for("vshs.channels");
+/** For tests, on the hub: how many channels this process keeps something for. */
+export const keptChannels: unique symbol = Symbol.for("vshs.channels.kept");
