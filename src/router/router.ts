@@ -1,7 +1,7 @@
 import FindMyWay from "find-my-way";
 import { HTTPError, StartupError } from "../errors.ts";
 import type { Handler, Route } from "../types.ts";
-import { bySpecificity } from "./check-routes.ts";
+import { bySpecificity } from "./ranking.ts";
 import { variableCapture } from "./segment-pattern.ts";
 
 /** A handler with the method and URL pattern it answers, and where it came from (for messages). */
