@@ -12,7 +12,8 @@ import { toAnswer, type ToEventStream } from "./response/to-response.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
-import type { Handler, HandlerParams, RequestInfo, Route } from "./types.ts";
+import type { Handler } from "./types.ts";
+import { Params } from "./request/handler-params.ts";
 
 export interface PipelineConfig {
     router: Router;
@@ -206,29 +207,6 @@ export class Pipeline implements AnswerSource {
         const { router } = this.#config;
         const pathname = `/errors/${status}`;
         return router.match(method, pathname) ?? router.match("GET", pathname);
-    }
-}
-
-/** What a handler receives; `url` and `request` are made on first use. */
-class Params implements HandlerParams {
-    readonly #target: RequestTarget;
-    readonly #incoming: Incoming;
-    readonly body: unknown;
-    readonly route: Route;
-
-    constructor(target: RequestTarget, body: unknown, route: Route, incoming: Incoming) {
-        this.#target = target;
-        this.body = body;
-        this.route = route;
-        this.#incoming = incoming;
-    }
-
-    get url(): URL {
-        return this.#target.url;
-    }
-
-    get request(): RequestInfo {
-        return this.#incoming.info;
     }
 }
 

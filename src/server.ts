@@ -6,7 +6,7 @@ import { useChannels } from "./channels/channel.ts";
 import { resolveSettings } from "./options.ts";
 import { Pipeline } from "./pipeline.ts";
 import { checkRoutes } from "./router/check-routes.ts";
-import { loadRouteFolder, routeObjectEntries } from "./router/route-table.ts";
+import { loadRouteFolder, routeObjectEntries } from "./router/route-entries.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
 import { OpenStreams } from "./response/open-streams.ts";
 import { runtime } from "./runtime.ts";

@@ -8,7 +8,7 @@ import type { ErrorLogger } from "./contract.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { OpenStreams } from "./response/open-streams.ts";
 import { importedFiles } from "./router/load-route.ts";
-import { loadRouteFolder } from "./router/route-table.ts";
+import { loadRouteFolder } from "./router/route-entries.ts";
 import type { Router, RouteEntry } from "./router/router.ts";
 import { fingerprints, RouteWatcher } from "./router/watch-routes.ts";
 import type { Handler } from "./types.ts";

@@ -6,8 +6,8 @@ import path from "node:path";
 import { startHTTPServer } from "../server.ts";
 import { banner } from "./banner.ts";
 import { scaffold } from "./init.ts";
-import { parseCommandLine, serverOptions, usage, UsageError, type ServeOptions } from "./options.ts";
-import { stopOnSignals } from "./shutdown.ts";
+import { parseCommandLine, startOptionsOf, usage, UsageError, type ServeOptions } from "./options.ts";
+import { stopOnSignals } from "./signals.ts";
 import { runPrimary, runWorker } from "./workers.ts";
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 }
 
 async function serve(options: ServeOptions): Promise<void> {
-    const server = await startHTTPServer(serverOptions(options));
+    const server = await startHTTPServer(startOptionsOf(options));
     console.log(banner(version, server.url, server.routes, options, process.cwd()));
     stopOnSignals(() => server.close());
 }

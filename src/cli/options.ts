@@ -147,7 +147,7 @@ function rephrase(message: string): string {
 }
 
 /** The command line's options in the terms of startHTTPServer. */
-export function serverOptions(options: ServeOptions): StartOptions {
+export function startOptionsOf(options: ServeOptions): StartOptions {
     return {
         routes: options.routes,
         ...(options.static === undefined ? {} : { static: options.static }),

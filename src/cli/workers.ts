@@ -5,8 +5,8 @@ import { relayChannels } from "../channels/cluster.ts";
 import { startHTTPServer } from "../server.ts";
 import type { RouteInfo, ServerHandle } from "../types.ts";
 import { banner } from "./banner.ts";
-import { serverOptions, type ServeOptions } from "./options.ts";
-import { stopOnSignals } from "./shutdown.ts";
+import { startOptionsOf, type ServeOptions } from "./options.ts";
+import { stopOnSignals } from "./signals.ts";
 
 type WorkerMessage = { vshs: "listening"; url: string; routes: RouteInfo[] } | { vshs: "failed"; message: string };
 
@@ -97,7 +97,7 @@ export async function runWorker(options: ServeOptions): Promise<void> {
     let server: ServerHandle;
     try {
         const port = process.env[workerPortVariable];
-        server = await startHTTPServer(serverOptions(port === undefined ? options : { ...options, port: Number(port) }));
+        server = await startHTTPServer(startOptionsOf(port === undefined ? options : { ...options, port: Number(port) }));
     } catch (error) {
         // Exit once the message is on its way (Deno's IPC drops a message sent just before exiting).
         const exit = () => process.exit(1);

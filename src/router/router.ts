@@ -92,7 +92,7 @@ export class Router {
         return { handler: store.entry.handler, route: { path: store.path, vars } };
     }
 
-    /** The entry a request would reach, ignoring variable values (for the route-table checks). */
+    /** The entry a request would reach, ignoring variable values (for check-routes.ts). */
     matchEntry(method: string, pathname: string): RouteEntry | null {
         const found = this.#methods.has(method) ? this.#tree.find(method as FindMyWay.HTTPMethod, pathname) : null;
         return (found?.store as Store | null | undefined)?.entry ?? null;
