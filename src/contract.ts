@@ -48,7 +48,7 @@ export type Answer =
      * adapter may keep what it builds from it (a runtime's Headers object) for the next one.
      */
     | { kind: "bytes"; status: number; headers: Readonly<AnswerHeaders>; body: string | Uint8Array | null; reused?: true }
-    /** A body produced over time (a returned `Response`, `ReadableStream` or `Blob`), its first chunk already read. */
+    /** A body produced over time (a returned `Response`, `ReadableStream` or `Blob`; see response/checked-body.ts). */
     | { kind: "stream"; status: number; headers: Readonly<AnswerHeaders>; body: ReadableStream<Uint8Array> }
     /** `length` bytes of a file from `start` (headers, Content-Length included, already decided). */
     | { kind: "file"; status: 200 | 206; headers: Readonly<AnswerHeaders>; path: string; start: number; length: number }
