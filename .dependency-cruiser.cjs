@@ -7,12 +7,12 @@
  *   server.ts, watch-mode.ts, shutdown.ts
  *   adapters/                         node/ and web/ (web/deno.ts, web/bun.ts): one family per runtime server
  *   pipeline.ts                       one request, from Incoming to Answer
- *   router/ request/ response/ static/ channels/   one concern each
+ *   router/ request/ response/ static/ channels/ rate-limit/   one concern each
  *   contract.ts                       what the pipeline and the adapters exchange
- *   leaves                            errors, limits, options, cors, deadlines, paths, symbols, runtime, types, access-log
+ *   leaves                            errors, limits, options, cors, deadlines, paths, symbols, runtime, types, access-log, forwarded
  */
-const leaves = "^src/(errors|limits|options|cors|deadlines|paths|symbols|runtime|types|access-log)\\.ts$";
-const concerns = "^src/(router|request|response|static|channels)/";
+const leaves = "^src/(errors|limits|options|cors|deadlines|paths|symbols|runtime|types|access-log|forwarded)\\.ts$";
+const concerns = "^src/(router|request|response|static|channels|rate-limit)/";
 const above = (...paths) => ({ path: paths });
 
 module.exports = {
@@ -51,7 +51,7 @@ module.exports = {
             severity: "error",
             comment: "An adapter calls the pipeline through contract.ts's AnswerSource, never its class or the layers above.",
             from: { path: "^src/adapters/" },
-            to: above("^src/(pipeline|server|watch-mode|shutdown|index)\\.ts$", "^src/(cli|testing|router|request|channels)/"),
+            to: above("^src/(pipeline|server|watch-mode|shutdown|index)\\.ts$", "^src/(cli|testing|router|request|channels|rate-limit)/"),
         },
         {
             name: "adapter-families-apart",

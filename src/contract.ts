@@ -12,6 +12,8 @@ export interface Incoming {
     readonly target: string;
     /** The Host header as sent (undefined without one); the pipeline refuses one that is not a host. */
     readonly host: string | undefined;
+    /** Whether the request came over HTTPS (to this server, or to a trusted proxy: see `trustProxy`). */
+    readonly secure: boolean;
     /** A header's value, by lower-case name. */
     header(name: string): string | undefined;
     /** Whether the request carries a body (a Content-Length above 0, or chunked). */
@@ -112,6 +114,8 @@ export interface AdapterOptions {
     logError: ErrorLogger;
     accessLog: AccessLogSink | null;
     limits: ConnectionLimits;
+    /** How many proxies to believe about the client's address (`request.ip`) and scheme (`secure`). */
+    trustProxy: number;
 }
 
 /** A runtime's HTTP server running the pipeline. */

@@ -1,18 +1,41 @@
-export type AnswerHeaders = Record<string, string | string[]>;
+import type { AnswerHeaders } from "./contract.ts";
 
 const allowedMethods = "POST, GET, PATCH, PUT, OPTIONS, DELETE";
 
-/** The CORS headers every answer carries: none when `cors` is false, else the allowed origin and methods. */
-export function corsHeaders(cors: boolean | string): Readonly<AnswerHeaders> {
-    if (cors === false) return Object.freeze({});
-    const origin = cors === true ? "*" : cors;
-    const headers: AnswerHeaders = {
+/** Which origins a browser may call the API from, as the headers every answer starts from. */
+export interface CorsPolicy {
+    /** The headers of an answer to a request from `origin` (its Origin header); the same frozen object for the same origin. */
+    headersFor(origin: string | undefined): Readonly<AnswerHeaders>;
+    /** Whether those headers depend on the request's Origin: if not, a server need not read it. */
+    readonly byOrigin: boolean;
+}
+
+/**
+ * The `cors` option as a policy. `true`: any origin (`*`), without credentials, as browsers require of
+ * `*`; `false`: no CORS headers; one origin: that origin, with credentials (cookies); a list: the
+ * request's origin echoed back, with credentials, when it is one of them, and no permission otherwise.
+ * A named origin varies the answer on Origin, so that a cache does not serve it to a page from another.
+ */
+export function corsPolicy(cors: boolean | string | readonly string[]): CorsPolicy {
+    if (cors === false) return fixed(Object.freeze({}));
+    if (cors === true) return fixed(Object.freeze({ "access-control-allow-origin": "*", "access-control-allow-methods": allowedMethods }));
+    if (typeof cors === "string") return fixed(allowing(cors));
+    const allowed = new Map(cors.map((origin) => [origin, allowing(origin)]));
+    const refused: Readonly<AnswerHeaders> = Object.freeze({ vary: "Origin" });
+    return { byOrigin: true, headersFor: (origin) => (origin === undefined ? refused : (allowed.get(origin) ?? refused)) };
+}
+
+function fixed(headers: Readonly<AnswerHeaders>): CorsPolicy {
+    return { byOrigin: false, headersFor: () => headers };
+}
+
+function allowing(origin: string): Readonly<AnswerHeaders> {
+    return Object.freeze({
         "access-control-allow-origin": origin,
         "access-control-allow-methods": allowedMethods,
-    };
-    // With one named origin, a cache must not serve this answer to a page from another origin.
-    if (origin !== "*") headers["vary"] = "Origin";
-    return Object.freeze(headers);
+        "access-control-allow-credentials": "true",
+        vary: "Origin",
+    });
 }
 
 /**

@@ -25,7 +25,7 @@ export interface WholeNumberRule {
     readonly max: number;
 }
 
-export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept";
+export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept" | "trustProxy";
 
 /** The whole-number options, in the order they are checked: the first mistake is the one reported. */
 export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Object.freeze({
@@ -34,7 +34,11 @@ export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Ob
     heartbeatInterval: rule(defaultHeartbeatInterval, 0, largestTimer),
     channelHistory: rule(defaultChannelHistory, 0, 1_000_000),
     channelsKept: rule(defaultChannelsKept, 1, 10_000_000),
+    trustProxy: rule(0, 0, 100),
 });
+
+/** Shorter secrets can be guessed offline from one signed cookie. */
+export const shortestSecret = 16;
 
 /** The defaults of the options that are not numbers and do not depend on the environment. */
 export const optionDefaults = Object.freeze({
@@ -48,11 +52,13 @@ export const optionDefaults = Object.freeze({
 } as const);
 
 /** The defaults that come from the environment, read when a server starts (or the CLI parses its flags). */
-export function environmentDefaults(env: NodeJS.ProcessEnv): { exposeErrors: boolean; redisUrl: string | undefined } {
+export function environmentDefaults(env: NodeJS.ProcessEnv): { exposeErrors: boolean; redisUrl: string | undefined; secret: string[] | undefined } {
     return {
         exposeErrors: env["NODE_ENV"] !== "production",
         // Empty counts as unset, as `REDIS_URL= vshs` in a shell means.
         redisUrl: env["REDIS_URL"] || undefined,
+        // Several secrets (for rotation) are separated by white space: base64 and hex have none.
+        secret: env["VSHS_SECRET"]?.split(/\s+/).filter((each) => each !== "") || undefined,
     };
 }
 
@@ -67,11 +73,15 @@ export interface ServerSettings {
     readonly dotfiles: boolean;
     readonly limits: Readonly<Limits>;
     readonly exposeErrors: boolean;
-    readonly cors: boolean | string;
+    readonly cors: boolean | string | readonly string[];
     readonly watch: boolean;
     readonly logger: boolean | AccessLogger;
     readonly streams: { readonly heartbeatInterval: number; readonly maxEventBuffer: number };
     readonly channels: { readonly history: number; readonly channelsKept: number; readonly redisUrl: string | undefined };
+    /** The secrets that sign cookies, the first signing, all verifying; none: a signed cookie answers 500. */
+    readonly secrets: readonly string[];
+    /** How many proxies to believe about the client's address and scheme. */
+    readonly trustProxy: number;
 }
 
 /**
@@ -94,11 +104,13 @@ export function resolveSettings(options: StartOptions, env: NodeJS.ProcessEnv = 
         dotfiles: options.dotfiles === true,
         limits: Object.freeze(limits),
         exposeErrors: options.exposeErrors ?? fromEnv.exposeErrors,
-        cors: options.cors ?? optionDefaults.cors,
+        cors: corsFrom(options.cors ?? optionDefaults.cors),
         watch,
         logger: options.logger ?? optionDefaults.logger,
         streams: Object.freeze({ heartbeatInterval: numbers.heartbeatInterval, maxEventBuffer: limits.maxEventBuffer }),
         channels: Object.freeze({ history: numbers.channelHistory, channelsKept: numbers.channelsKept, redisUrl: options.redisUrl ?? fromEnv.redisUrl }),
+        secrets: secretsFrom(options.secret ?? fromEnv.secret),
+        trustProxy: numbers.trustProxy,
     });
 }
 
@@ -133,4 +145,27 @@ function routesFrom(routes: string | RoutesObject): ServerSettings["routes"] {
         throw new StartupError(`The routes option must be a folder or an object of handlers, not ${typeof routes}`);
     }
     return { handlers: routes };
+}
+
+function secretsFrom(secret: string | readonly string[] | undefined): readonly string[] {
+    if (secret === undefined) return Object.freeze([]);
+    const secrets = typeof secret === "string" ? [secret] : secret;
+    if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((each) => typeof each !== "string")) {
+        throw new StartupError("The secret option must be a string, or a non-empty list of strings (the first signs, all verify)");
+    }
+    for (const each of secrets) {
+        if (each.length < shortestSecret) {
+            throw new StartupError(`A secret must be at least ${shortestSecret} characters long, not ${each.length} (option "secret", --secret-file or $VSHS_SECRET; \`openssl rand -base64 32\` makes one)`);
+        }
+    }
+    return Object.freeze([...secrets]);
+}
+
+/** `true` (any origin), `false`, one origin, or a list of origins (each echoed back when it asks). */
+function corsFrom(cors: boolean | string | readonly string[]): ServerSettings["cors"] {
+    if (typeof cors === "boolean" || typeof cors === "string") return cors;
+    if (!Array.isArray(cors) || cors.length === 0 || cors.some((origin) => typeof origin !== "string")) {
+        throw new StartupError("The cors option must be true, false, an origin, or a non-empty list of origins");
+    }
+    return Object.freeze([...cors]);
 }

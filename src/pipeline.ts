@@ -1,13 +1,14 @@
-import { preflightHeaders } from "./cors.ts";
+import { preflightHeaders, type CorsPolicy } from "./cors.ts";
 import { Deadlines } from "./deadlines.ts";
 import { describeError, HTTPError, isHTTPError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
 import type { Answer, AnswerHeaders, AnswerSource, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
-import { textAnswer } from "./response/answer.ts";
+import { textAnswer, withoutBody } from "./response/answer.ts";
 import type { OpenStreams } from "./response/open-streams.ts";
 import { startedWithin } from "./response/checked-body.ts";
+import { withCookiesOf } from "./response/set-cookies.ts";
 import { toAnswer, type ToEventStream } from "./response/to-response.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
@@ -21,8 +22,10 @@ export interface PipelineConfig {
     limits: Limits;
     /** Whether a 500 carries the exception's message (else "Internal Server Error"; the error is logged either way). */
     exposeErrors: boolean;
-    /** The CORS headers every answer starts from (empty when CORS is off). */
-    baseHeaders: Readonly<AnswerHeaders>;
+    /** The CORS headers every answer starts from. */
+    cors: CorsPolicy;
+    /** The secrets that sign cookies (the first signs, all verify); empty: none configured. */
+    secrets: readonly string[];
     /** Used when the Host header is missing or unusable. */
     fallbackHost: string;
     /** Where the event streams handlers return are followed. */
@@ -39,6 +42,8 @@ export class Pipeline implements AnswerSource {
     readonly #bodyRules: BodyRules;
     readonly #handlerDeadlines: Deadlines;
     readonly #maxUrlLength: number;
+    /** The CORS headers of every answer when they do not depend on the request's Origin (null: they do). */
+    readonly #fixedBase: Readonly<AnswerHeaders> | null;
 
     constructor(config: PipelineConfig) {
         this.#config = { ...config };
@@ -46,6 +51,12 @@ export class Pipeline implements AnswerSource {
         this.#bodyRules = { ...limits, silence: new Deadlines(limits.bodyTimeout) };
         this.#handlerDeadlines = new Deadlines(limits.handlerTimeout);
         this.#maxUrlLength = limits.maxUrlLength;
+        this.#fixedBase = config.cors.byOrigin ? null : config.cors.headersFor(undefined);
+    }
+
+    /** The headers an answer to this request starts from (CORS). */
+    #base(incoming: Incoming): Readonly<AnswerHeaders> {
+        return this.#fixedBase ?? this.#config.cors.headersFor(incoming.header("origin"));
     }
 
     get router(): Router {
@@ -90,32 +101,41 @@ export class Pipeline implements AnswerSource {
         }
     }
 
-    /** Calls the handler; a value returned without a promise is answered without one. */
+    /**
+     * Calls the handler (behind its middleware); a value returned without a promise is answered without
+     * one. Whatever the answer, the cookies the handler set reach it, once it has returned.
+     */
     #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+        const params = new Params(target, body, match.route, incoming, this.#config.secrets);
         let value: unknown;
         try {
-            value = match.handler(new Params(target, body, match.route, incoming));
+            value = match.handler(params);
         } catch (error) {
-            return fail(error);
+            return this.#settled(params, fail(error), fail);
         }
-        if (!isThenable(value)) return this.#answer(incoming, match, value, fail);
+        if (!isThenable(value)) return this.#settled(params, this.#answer(incoming, match, value, fail), fail);
         return new Promise<Answer>((resolve) => {
             const deadline = this.#handlerDeadlines.start(() => {
                 const { timeout } = this.#handlerDeadlines;
-                resolve(fail(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`)));
+                resolve(this.#settled(params, fail(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`)), fail));
             });
             Promise.resolve(value).then(
-                (resolved) => (deadline === null || deadline.cancel()) && resolve(this.#answer(incoming, match, resolved, fail)),
-                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(fail(error)),
+                (resolved) => (deadline === null || deadline.cancel()) && resolve(this.#settled(params, this.#answer(incoming, match, resolved, fail), fail)),
+                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(this.#settled(params, fail(error), fail)),
             );
         });
+    }
+
+    /** The answer with the cookies the handler set (most handlers touch none: then it is the answer as it is). */
+    #settled(params: Params, answer: Answer | Promise<Answer>, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+        return params.cookieJar === undefined ? answer : withCookiesOf(params.cookieJar, answer, fail);
     }
 
     /** The answer for a handler's value; a value that cannot be sent is the handler's error (a 500 naming it). */
     #answer(incoming: Incoming, match: RouteMatch, value: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         let answer: Answer;
         try {
-            answer = toAnswer(value, this.#config.baseHeaders, this.#eventStreamOf(match.handler));
+            answer = toAnswer(value, this.#base(incoming), this.#eventStreamOf(match.handler));
         } catch (error) {
             return fail(error);
         }
@@ -135,7 +155,7 @@ export class Pipeline implements AnswerSource {
 
     /** No route matched: an OPTIONS preflight, a static file, 405 or 404. */
     async #unrouted(incoming: Incoming, target: RequestTarget): Promise<Answer> {
-        const { baseHeaders } = this.#config;
+        const baseHeaders = this.#base(incoming);
         const { method } = incoming;
         const pathname = target.pathname;
         assertDecodable(pathname);
@@ -156,7 +176,7 @@ export class Pipeline implements AnswerSource {
         if (folder === null) return null;
         const found = await folder.find(target.pathname, target.search);
         if (found === null) return null;
-        const { baseHeaders } = this.#config;
+        const baseHeaders = this.#base(incoming);
         if (found.kind === "redirect") return { kind: "bytes", status: 301, headers: { ...baseHeaders, location: found.location }, body: null };
         return fileAnswer(found.path, (name) => incoming.header(name), baseHeaders);
     }
@@ -164,7 +184,7 @@ export class Pipeline implements AnswerSource {
     /** `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods some route answers. */
     #serverWideOptions(incoming: Incoming): Answer {
         const allowed = asAllowed(this.#config.router.methods);
-        return { kind: "bytes", status: 204, headers: preflightHeaders(this.#config.baseHeaders, incoming.header("access-control-request-headers"), allowed), body: null };
+        return { kind: "bytes", status: 204, headers: preflightHeaders(this.#base(incoming), incoming.header("access-control-request-headers"), allowed), body: null };
     }
 
     /** The methods answered at a path, as an `Allow` header lists them. */
@@ -180,11 +200,11 @@ export class Pipeline implements AnswerSource {
             this.#config.logError(`${incoming.method} ${target?.pathname ?? incoming.target} failed:`, error);
             if (!this.#config.exposeErrors && !isHTTPError(error)) message = "Internal Server Error";
         }
-        const base = { ...this.#config.baseHeaders, ...headers };
+        const base = { ...this.#base(incoming), ...headers };
         const errorRoute = target && this.#errorRoute(incoming.method, status);
         if (errorRoute) {
             try {
-                const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming));
+                const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming, this.#config.secrets));
                 return toAnswer(value, base, this.#eventStreamOf(errorRoute.handler), status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
@@ -221,11 +241,4 @@ function asAllowed(routeMethods: string[]): string[] {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
     return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-/** HEAD: the GET answer's status and headers, with no body and no event stream started. */
-function withoutBody(answer: Answer): Answer {
-    if (answer.kind === "bytes") return answer; // adapters send no body for HEAD
-    if (answer.kind === "stream") void answer.body.cancel().catch(() => {});
-    return { kind: "bytes", status: answer.status, headers: answer.headers, body: null };
 }

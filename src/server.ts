@@ -1,8 +1,9 @@
 import { accessLogger } from "./access-log.ts";
 import { createServerAdapter } from "./adapters/create-adapter.ts";
 import type { ErrorLogger } from "./contract.ts";
-import { corsHeaders } from "./cors.ts";
+import { corsPolicy } from "./cors.ts";
 import { useChannels } from "./channels/channel.ts";
+import { useRateLimits } from "./rate-limit/stores.ts";
 import { resolveSettings } from "./options.ts";
 import { Pipeline } from "./pipeline.ts";
 import { checkRoutes } from "./router/check-routes.ts";
@@ -33,13 +34,23 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         staticFolder: settings.staticFolder === null ? null : new StaticFolder(settings.staticFolder, { dotfiles: settings.dotfiles }),
         limits,
         exposeErrors: settings.exposeErrors,
-        baseHeaders: corsHeaders(settings.cors),
+        cors: corsPolicy(settings.cors),
+        secrets: settings.secrets,
         fallbackHost: hostPort(hostname, port),
         streams,
         logError,
     });
     const releaseChannels = await useChannels(settings.channels);
-    const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits });
+    // After the routes are loaded: a rateLimit() they made connects now, so an unreachable Redis stops the start.
+    const releaseRateLimits = await useRateLimits({ redisUrl: settings.channels.redisUrl }).catch(async (error: unknown) => {
+        await releaseChannels();
+        throw error;
+    });
+    const release = async () => {
+        await releaseChannels();
+        await releaseRateLimits();
+    };
+    const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits, trustProxy: settings.trustProxy });
     const watcher = watch && folder !== null ? watchRoutes({ folder, pipeline, streams, buildRouter, logError }) : null;
     let boundPort: number;
     let closed: Promise<void> | undefined;
@@ -47,7 +58,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         boundPort = await server.listen(port, hostname);
     } catch (error) {
         watcher?.close();
-        await releaseChannels();
+        await release();
         throw error;
     }
     return {
@@ -59,7 +70,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         close: () => (closed ??= (async () => {
             watcher?.close();
             await shutDown(server, streams, limits.shutdownTimeout);
-            await releaseChannels();
+            await release();
         })()),
     };
 }
@@ -72,7 +83,12 @@ function buildRouter(entries: RouteEntry[]): Router {
 }
 
 function routeInfo(router: Router): RouteInfo[] {
-    return router.entries.map(({ method, pattern, file }) => (file === undefined ? { method, path: pattern } : { method, path: pattern, file }));
+    return router.entries.map(({ method, pattern, file, middleware = [] }) => {
+        const info: RouteInfo = { method, path: pattern };
+        if (file !== undefined) info.file = file;
+        if (middleware.length > 0) info.middleware = middleware.map((each) => each.file ?? each.source);
+        return info;
+    });
 }
 
 function hostPort(hostname: string, port: number): string {

@@ -12,5 +12,7 @@ export const heartbeat: unique symbol = Symbol.for("vshs.SSEResponse.heartbeat")
 export const follow: unique symbol = Symbol.for("vshs.channel.follow");
 /** On globalThis: the channel hub every copy of vshs in the process shares. */
 export const channelHub: unique symbol = Symbol.for("vshs.channels");
+/** On globalThis: the rate-limit stores every copy of vshs in the process shares. */
+export const rateLimitHub: unique symbol = Symbol.for("vshs.rateLimits");
 /** For tests, on the hub: how many channels this process keeps something for. */
 export const keptChannels: unique symbol = Symbol.for("vshs.channels.kept");

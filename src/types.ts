@@ -16,18 +16,66 @@ export interface RequestInfo {
     signal: AbortSignal;
 }
 
+/**
+ * What the middleware of a request hand on to the next ones and to the handler, for this request only.
+ * Empty at first; say what yours hold by declaration merging:
+ * `declare module "vshs" { interface Locals { user?: User } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Locals {}
+
+/** How a cookie is sent. Unset fields take the safe defaults: `Path=/`, `HttpOnly`, `SameSite=Lax`, `Secure` over HTTPS. */
+export interface CookieOptions {
+    /** Seconds until the browser forgets it (`Max-Age`); none: it lasts until the browser closes. */
+    maxAge?: number;
+    expires?: Date;
+    path?: string;
+    domain?: string;
+    /** Sent only over HTTPS; default: whether this request came over HTTPS. */
+    secure?: boolean;
+    /** Out of reach of the page's scripts. Default true. */
+    httpOnly?: boolean;
+    /** Default "Lax": not sent with another site's POSTs, fetches or frames. */
+    sameSite?: "Strict" | "Lax" | "None";
+    partitioned?: boolean;
+    /** Signed with the server's secret (HMAC-SHA-256), so that a client cannot forge or change it. */
+    signed?: boolean;
+}
+
+/** The request's cookies, and the cookies the answer sets: `set` and `delete` reach the answer whatever the handler returns. */
+export interface Cookies {
+    /** The cookie's value as the client sent it; undefined if it has none. */
+    get(name: string): string | undefined;
+    /** A signed cookie's value; undefined if it is missing, or its signature is not the server's (forged, changed, cut). */
+    get(name: string, options: { signed: true }): Promise<string | undefined>;
+    /** Sets a cookie on the answer; any string round-trips. */
+    set(name: string, value: string, options?: CookieOptions): void;
+    /** Tells the browser to forget a cookie (give the path and domain it was set with, if not the defaults). */
+    delete(name: string, options?: Pick<CookieOptions, "path" | "domain">): void;
+}
+
 export interface HandlerParams<Body = any> {
     url: URL;
     /** The request body, already parsed according to its Content-Type. */
     body: Body;
     route: Route;
     request: RequestInfo;
+    cookies: Cookies;
+    /** What the middleware before the handler left for it (see `Locals`). */
+    locals: Locals;
 }
 
 /** The default export of a route file. Its return value decides the response. */
 export type Handler = (params: HandlerParams) => unknown;
 
-/** Routes given in code instead of a folder: `{ "/hello/GET": handler }`. */
+/**
+ * The default export of a `_middleware.ts` file: it runs before every route of its folder and below,
+ * outermost folder first. Returning undefined lets the next one (then the handler) run; returning
+ * anything else answers the request with it, as a handler's value would; throwing answers with the error.
+ */
+export type Middleware = (params: HandlerParams) => unknown;
+
+/** Routes given in code instead of a folder: `{ "/hello/GET": handler }`; `"/admin/_middleware"` is the middleware of `/admin` and below. */
 export type RoutesObject = Record<string, Handler>;
 
 export interface StartOptions {
@@ -70,7 +118,7 @@ export interface StartOptions {
      */
     exposeErrors?: boolean;
     /** CORS headers on every answer: `true` (default, any origin), `false`, or the one origin allowed. */
-    cors?: boolean | string;
+    cors?: boolean | string | string[];
     /** Reload route files (and the files they import) when they change, without a restart. Default false. */
     watch?: boolean;
     /** An access log line per request: `true` prints to stdout, a function receives each entry. Default false. */
@@ -87,6 +135,16 @@ export interface StartOptions {
     channelsKept?: number;
     /** Channels travel through this Redis server (`redis://host:6379`), for several machines. Default: the REDIS_URL variable. */
     redisUrl?: string;
+    /**
+     * The secret that signs cookies (`set(name, value, { signed: true })`), or a list for rotation: the
+     * first signs, all verify. Default: the VSHS_SECRET variable; none: asking for a signed cookie answers 500.
+     */
+    secret?: string | string[];
+    /**
+     * How many proxies in front of the server to believe about the client's address (`X-Forwarded-For`,
+     * `Forwarded`) and scheme. Default 0: `request.ip` is the socket's peer, whatever the client sends.
+     */
+    trustProxy?: number;
 }
 
 /** One answered request, for the access log. */
@@ -107,6 +165,8 @@ export interface RouteInfo {
     path: string;
     /** The route file; undefined for routes given as an object. */
     file?: string;
+    /** The `_middleware` files that run before it, outermost first (none: omitted). */
+    middleware?: string[];
 }
 
 export interface ServerHandle {

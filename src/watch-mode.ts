@@ -25,12 +25,11 @@ export interface WatchMode {
 export function watchRoutes({ folder, pipeline, streams, buildRouter, logError }: WatchMode): RouteWatcher {
     let generation = 1;
     let current = fingerprints(routeFiles(pipeline.router));
-    const loadedFrom = new WeakMap<Handler, { file: string; fingerprint: string | undefined }>();
-    const remember = (router: Router) => router.entries.forEach(({ handler, file }) => file !== undefined && loadedFrom.set(handler, { file, fingerprint: current.get(file) }));
-    const isStale = (handler: Handler) => {
-        const loaded = loadedFrom.get(handler);
-        return loaded !== undefined && current.get(loaded.file) !== loaded.fingerprint;
-    };
+    // A route's handler runs behind its middleware: it is stale once its file or one of theirs differs.
+    const loadedFrom = new WeakMap<Handler, { file: string; fingerprint: string | undefined }[]>();
+    const remember = (router: Router) =>
+        router.entries.forEach((entry) => loadedFrom.set(entry.handler, filesOf(entry).map((file) => ({ file, fingerprint: current.get(file) }))));
+    const isStale = (handler: Handler) => loadedFrom.get(handler)?.some(({ file, fingerprint }) => current.get(file) !== fingerprint) ?? false;
     remember(pipeline.router);
     const watcher: RouteWatcher = new RouteWatcher(folder, async () => {
         const started = performance.now();
@@ -53,5 +52,10 @@ export function watchRoutes({ folder, pipeline, streams, buildRouter, logError }
 }
 
 function routeFiles(router: Router): string[] {
-    return router.entries.flatMap((entry) => (entry.file === undefined ? [] : [entry.file]));
+    return [...new Set(router.entries.flatMap(filesOf))];
+}
+
+/** The route's file and its middleware files. */
+function filesOf({ file, middleware = [] }: RouteEntry): string[] {
+    return [file, ...middleware.map((each) => each.file)].filter((each): each is string => each !== undefined);
 }

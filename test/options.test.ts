@@ -50,6 +50,7 @@ const table: { [option in keyof StartOptions]-?: Row } = {
     heartbeatInterval: { default: 15_000, range: [0, timer], read: (s) => s.streams.heartbeatInterval, flag: "--heartbeat" },
     channelHistory: { default: 1000, range: [0, 1_000_000], read: (s) => s.channels.history, flag: "--channel-history" },
     channelsKept: { default: 10_000, range: [1, 10_000_000], read: (s) => s.channels.channelsKept, flag: "--channels-kept" },
+    trustProxy: { default: 0, range: [0, 100], read: (s) => s.trustProxy, flag: "--trust-proxy" },
     hostname: { default: "localhost", read: (s) => s.hostname, flag: "--host", accepts: [[{ hostname: "::1" }, "::1"]] },
     routes: {
         default: "/routes",
@@ -79,7 +80,12 @@ const table: { [option in keyof StartOptions]-?: Row } = {
         read: (s) => s.exposeErrors,
         accepts: [[{}, false, { NODE_ENV: "production" }], [{ exposeErrors: true }, true, { NODE_ENV: "production" }], [{ exposeErrors: false }, false]],
     },
-    cors: { default: true, read: (s) => s.cors, accepts: [[{ cors: false }, false], [{ cors: "https://app.example" }, "https://app.example"]] },
+    cors: {
+        default: true,
+        read: (s) => s.cors,
+        accepts: [[{ cors: false }, false], [{ cors: "https://app.example" }, "https://app.example"], [{ cors: ["https://a.example", "https://b.example"] }, ["https://a.example", "https://b.example"]]],
+        refuses: [[{ cors: [] }, "The cors option must be true, false, an origin, or a non-empty list of origins"]],
+    },
     watch: {
         default: false,
         read: (s) => s.watch,
@@ -88,6 +94,21 @@ const table: { [option in keyof StartOptions]-?: Row } = {
         refuses: [[{ watch: true }, "The watch option needs a routes folder, not an object of handlers"]],
     },
     logger: { default: false, read: (s) => s.logger, accepts: [[{ logger: true }, true]] },
+    secret: {
+        default: undefined,
+        read: (s) => (s.secrets.length === 0 ? undefined : s.secrets.join(" ")),
+        accepts: [
+            [{ secret: "0123456789abcdef" }, "0123456789abcdef"],
+            [{ secret: ["new-secret-0123456789", "old-secret-0123456789"] }, "new-secret-0123456789 old-secret-0123456789"],
+            [{}, "env-secret-0123456789 older-secret-0123456789", { VSHS_SECRET: " env-secret-0123456789\n older-secret-0123456789 " }],
+            [{ secret: "option-secret-0123456789" }, "option-secret-0123456789", { VSHS_SECRET: "env-secret-0123456789" }],
+        ],
+        refuses: [
+            [{ secret: "short" }, 'A secret must be at least 16 characters long, not 5 (option "secret", --secret-file or $VSHS_SECRET; `openssl rand -base64 32` makes one)'],
+            [{ secret: [] }, "The secret option must be a string, or a non-empty list of strings (the first signs, all verify)"],
+            [{ secret: [42] as never }, "The secret option must be a string, or a non-empty list of strings (the first signs, all verify)"],
+        ],
+    },
     redisUrl: {
         default: undefined,
         read: (s) => s.channels.redisUrl,

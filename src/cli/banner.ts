@@ -2,10 +2,13 @@ import path from "node:path";
 import type { RouteInfo } from "../types.ts";
 import type { ServeOptions } from "./options.ts";
 
-/** What the CLI prints once listening: the URL, the routes (sorted by path, then method), the static folder. */
+/**
+ * What the CLI prints once listening: the URL, the routes and the middleware (`*  /admin/*`: every
+ * method, everything under /admin), sorted by path, then method; the static folder.
+ */
 export function banner(version: string, url: string, routes: RouteInfo[], options: ServeOptions, cwd: string): string {
     const lines = [`vshs ${version} serving ${url}`, ""];
-    const sorted = [...routes].sort((a, b) => compare(a.path, b.path) || compare(a.method, b.method));
+    const sorted = [...routes, ...middlewareRows(routes, options.routes)].sort((a, b) => compare(a.path, b.path) || compare(a.method, b.method));
     if (sorted.length === 0) lines.push(`  (no routes in ${shown(options.routes, cwd)})`);
     const methodWidth = Math.max(6, ...sorted.map((route) => route.method.length));
     const pathWidth = Math.max(...sorted.map((route) => route.path.length), 0);
@@ -26,4 +29,13 @@ function shown(file: string, cwd: string): string {
 
 function compare(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One row per middleware file the routes run behind: its folder's path, for every method. */
+function middlewareRows(routes: RouteInfo[], routesFolder: string): RouteInfo[] {
+    const files = new Set(routes.flatMap((route) => route.middleware ?? []));
+    return [...files].map((file) => {
+        const folder = path.relative(routesFolder, path.dirname(file)).split(path.sep).join("/");
+        return { method: "*", path: folder === "" ? "/*" : `/${folder}/*`, file };
+    });
 }

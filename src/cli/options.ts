@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -10,6 +11,7 @@ const numberFlags = {
     heartbeat: "heartbeatInterval",
     "channel-history": "channelHistory",
     "channels-kept": "channelsKept",
+    "trust-proxy": "trustProxy",
 } as const satisfies Record<string, NumberOption>;
 type NumberFlag = keyof typeof numberFlags;
 type NumberFlagOption = (typeof numberFlags)[NumberFlag];
@@ -35,7 +37,10 @@ Options:
   --heartbeat MS          a comment line on event streams quiet for MS ms; 0: none (default: ${defaultOf("heartbeat")})
   --channel-history N     events each channel keeps for clients that reconnect (default: ${defaultOf("channel-history")})
   --channels-kept N       how many channels keep them: the N most recently published to (default: ${defaultOf("channels-kept")})
-  --redis URL             channels travel through this Redis server (default: $REDIS_URL)
+  --redis URL             channels and rate limits travel through this Redis server (default: $REDIS_URL)
+  --secret-file FILE      sign cookies with the secret in FILE (one per line: the first signs,
+                          all verify; default: $VSHS_SECRET)
+  --trust-proxy N         believe N proxies in front about the client's address (default: ${defaultOf("trust-proxy")})
   -h, --help              show this help
   -v, --version           show the version
 
@@ -60,7 +65,10 @@ export interface ServeOptions {
     heartbeatInterval: number;
     channelHistory: number;
     channelsKept: number;
+    trustProxy: number;
     redisUrl: string | undefined;
+    /** Read when the server starts (each worker reads it too). */
+    secretFile: string | undefined;
 }
 
 /** A mistake on the command line: printed as one line, exit code 1. */
@@ -83,6 +91,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
                 quiet: { type: "boolean" },
                 ...numberFlagSyntax,
                 redis: { type: "string" },
+                "secret-file": { type: "string" },
                 help: { type: "boolean", short: "h" },
                 version: { type: "boolean", short: "v" },
             },
@@ -112,6 +121,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
             quiet: values.quiet ?? false,
             ...numberFlagValues(values),
             redisUrl: values.redis ?? environmentDefaults(env).redisUrl,
+            secretFile: values["secret-file"] === undefined ? undefined : path.resolve(cwd, values["secret-file"]),
         },
     };
 }
@@ -159,6 +169,21 @@ export function startOptionsOf(options: ServeOptions): StartOptions {
         heartbeatInterval: options.heartbeatInterval,
         channelHistory: options.channelHistory,
         channelsKept: options.channelsKept,
+        trustProxy: options.trustProxy,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+        ...(options.secretFile === undefined ? {} : { secret: secretsIn(options.secretFile) }),
     };
+}
+
+/** The secrets of a --secret-file: one per line, blank lines and surrounding spaces ignored. */
+function secretsIn(file: string): string[] {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (error) {
+        throw new UsageError(`cannot read --secret-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const secrets = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+    if (secrets.length === 0) throw new UsageError(`--secret-file ${file} holds no secret`);
+    return secrets;
 }

@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { createServer, type AddressInfo } from "node:net";
 import { runtime } from "../runtime.ts";
 import { relayChannels } from "../channels/cluster.ts";
+import { relayRateLimits } from "../rate-limit/cluster.ts";
 import { startHTTPServer } from "../server.ts";
 import type { RouteInfo, ServerHandle } from "../types.ts";
 import { banner } from "./banner.ts";
@@ -33,6 +34,7 @@ export async function runPrimary(options: ServeOptions, version: string, cwd: st
     let announced = false;
 
     if (options.redisUrl === undefined) relayChannels(options.channelHistory, options.channelsKept);
+    if (options.redisUrl === undefined) relayRateLimits();
 
     const fork = () => {
         // Without Redis, the workers' channels go through this process (relayChannels below).

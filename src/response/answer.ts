@@ -19,3 +19,10 @@ export function sharedHeaders(base: Readonly<AnswerHeaders>, contentType: string
 export function textAnswer(status: number, headers: Readonly<AnswerHeaders>, text: string): Answer {
     return { kind: "bytes", status, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: text };
 }
+
+/** HEAD: the GET answer's status and headers, with no body and no event stream started. */
+export function withoutBody(answer: Answer): Answer {
+    if (answer.kind === "bytes") return answer; // adapters send no body for HEAD
+    if (answer.kind === "stream") void answer.body.cancel().catch(() => {});
+    return { kind: "bytes", status: answer.status, headers: answer.headers, body: null };
+}

@@ -1,6 +1,7 @@
 import FindMyWay from "find-my-way";
 import { HTTPError, StartupError } from "../errors.ts";
 import type { Handler, Route } from "../types.ts";
+import type { MiddlewareEntry } from "./middleware-chain.ts";
 import { bySpecificity } from "./ranking.ts";
 import { variableCapture } from "./segment-pattern.ts";
 
@@ -14,6 +15,8 @@ export interface RouteEntry {
     source: string;
     /** The route file, when the route comes from one. */
     file?: string;
+    /** The middleware `handler` runs behind, outermost first (already part of `handler`). */
+    middleware?: readonly MiddlewareEntry[];
 }
 
 export interface RouteMatch {

@@ -1,6 +1,9 @@
 import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
+import { StartupError } from "../errors.ts";
+import { displayPath } from "./load-route.ts";
+
 /** One route file found in the routes folder. */
 export interface RouteFile {
     method: string;
@@ -9,16 +12,31 @@ export interface RouteFile {
     file: string;
 }
 
-const routeFileName = /^([A-Z]+)\.(ts|mts|js|mjs)$/;
+/** A `_middleware` file: it runs before every route of its folder (`pattern`) and below. */
+export interface MiddlewareFile {
+    pattern: string;
+    file: string;
+}
 
-/** Walks the routes folder: each sub-folder is a path segment, each `METHOD.ts|mts|js|mjs` file a handler. */
-export async function scanRoutes(folder: string): Promise<RouteFile[]> {
-    const found: RouteFile[] = [];
+export interface RoutesFolder {
+    routes: RouteFile[];
+    middleware: MiddlewareFile[];
+}
+
+const routeFileName = /^([A-Z]+)\.(ts|mts|js|mjs)$/;
+const middlewareFileName = /^_middleware\.(ts|mts|js|mjs)$/;
+
+/**
+ * Walks the routes folder: each sub-folder is a path segment, each `METHOD.ts|mts|js|mjs` file a handler,
+ * each `_middleware.ts|mts|js|mjs` file the middleware of its folder.
+ */
+export async function scanRoutes(folder: string): Promise<RoutesFolder> {
+    const found: RoutesFolder = { routes: [], middleware: [] };
     await walk(folder, [], found, new Set());
     return found;
 }
 
-async function walk(folder: string, segments: string[], found: RouteFile[], visited: Set<string>): Promise<void> {
+async function walk(folder: string, segments: string[], found: RoutesFolder, visited: Set<string>): Promise<void> {
     const real = await realpath(folder);
     if (visited.has(real)) return; // a symbolic link that loops back
     visited.add(real);
@@ -32,9 +50,18 @@ async function walk(folder: string, segments: string[], found: RouteFile[], visi
             await walk(full, [...segments, entry.name], found, visited);
             continue;
         }
+        if (kind !== "file") continue;
+        const pattern = "/" + segments.join("/");
         const method = routeFileName.exec(entry.name)?.[1];
-        if (kind === "file" && method !== undefined) found.push({ method, pattern: "/" + segments.join("/"), file: full });
+        if (method !== undefined) found.routes.push({ method, pattern, file: full });
+        else if (middlewareFileName.test(entry.name)) addMiddleware(found.middleware, { pattern, file: full });
     }
+}
+
+function addMiddleware(middleware: MiddlewareFile[], found: MiddlewareFile): void {
+    const other = middleware.find(({ pattern }) => pattern === found.pattern);
+    if (other) throw new StartupError(`Two middleware files in one folder: ${displayPath(other.file)} and ${displayPath(found.file)} (keep one)`);
+    middleware.push(found);
 }
 
 async function kindOf(file: string): Promise<"folder" | "file" | "other"> {

@@ -1,25 +1,31 @@
 /** A node:http request as the pipeline sees it: an `Incoming`, and the `request` a handler reads. */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
 import type { Incoming } from "../../contract.ts";
+import { ipBehindProxies, secureBehindProxies } from "../../forwarded.ts";
 import type { RequestInfo } from "../../types.ts";
 
 class NodeRequestInfo implements RequestInfo {
     readonly #req: IncomingMessage;
     readonly #res: ServerResponse;
+    readonly #trustProxy: number;
     #headers: Headers | undefined;
     #controller: AbortController | undefined;
+    #ip: string | undefined;
 
-    constructor(req: IncomingMessage, res: ServerResponse) {
+    constructor(req: IncomingMessage, res: ServerResponse, trustProxy: number) {
         this.#req = req;
         this.#res = res;
+        this.#trustProxy = trustProxy;
     }
 
     get method(): string {
         return this.#req.method ?? "GET";
     }
 
+    // With trustProxy 0 (the default), the socket's peer, without reading any header.
     get ip(): string {
-        return this.#req.socket.remoteAddress ?? "";
+        return (this.#ip ??= ipBehindProxies(this.#req.socket.remoteAddress ?? "", this.#trustProxy, (name) => headerOf(this.#req, name)));
     }
 
     // Built on first use: most handlers never look at the headers, and a Headers object is not free.
@@ -43,6 +49,12 @@ class NodeRequestInfo implements RequestInfo {
     }
 }
 
+/** A header's value, by lower-case name; node:http keeps a repeated X-Forwarded-For or Forwarded as one "a, b". */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+}
+
 /** node:http's flat [name, value, name, value…] list as a web Headers object. */
 function headersFromRaw(raw: string[]): Headers {
     const headers = new Headers();
@@ -60,21 +72,28 @@ export class NodeIncoming implements Incoming {
     readonly #req: IncomingMessage;
     readonly #res: ServerResponse;
     readonly #maxBodySize: number;
+    readonly #trustProxy: number;
     /** The client sent `Expect: 100-continue` and waits for a 100 before the body (sent on the first read). */
     #awaitsContinue: boolean;
     #info: NodeRequestInfo | undefined;
     /** The body was left unread: the connection closes after the answer. */
     discarded = false;
 
-    constructor(req: IncomingMessage, res: ServerResponse, maxBodySize: number, awaitsContinue: boolean) {
+    constructor(req: IncomingMessage, res: ServerResponse, maxBodySize: number, awaitsContinue: boolean, trustProxy: number) {
         this.#req = req;
         this.#res = res;
         this.#maxBodySize = maxBodySize;
         this.#awaitsContinue = awaitsContinue;
+        this.#trustProxy = trustProxy;
     }
 
     get info(): NodeRequestInfo {
-        return (this.#info ??= new NodeRequestInfo(this.#req, this.#res));
+        return (this.#info ??= new NodeRequestInfo(this.#req, this.#res, this.#trustProxy));
+    }
+
+    // What the trusted proxies say, else whether this connection is TLS (node:http's never is; node:https's would be).
+    get secure(): boolean {
+        return secureBehindProxies(this.#trustProxy, (name) => this.header(name)) ?? (this.#req.socket as Partial<TLSSocket>).encrypted === true;
     }
 
     get method(): string {
@@ -97,8 +116,7 @@ export class NodeIncoming implements Incoming {
     }
 
     header(name: string): string | undefined {
-        const value = this.#req.headers[name];
-        return Array.isArray(value) ? value.join(", ") : value;
+        return headerOf(this.#req, name);
     }
 
     // Plain "data" events: for the small bodies most requests carry, an async iterator costs more than the parsing.

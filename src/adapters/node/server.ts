@@ -14,11 +14,13 @@ export class NodeServer implements ServerAdapter {
     readonly #answers: AnswerSource;
     readonly #accessLog: AccessLogSink | null;
     readonly #maxBodySize: number;
+    readonly #trustProxy: number;
     readonly #writer: AnswerWriter;
     #closing = false;
 
-    constructor({ answers, logError, accessLog, limits }: AdapterOptions) {
+    constructor({ answers, logError, accessLog, limits, trustProxy }: AdapterOptions) {
         this.#answers = answers;
+        this.#trustProxy = trustProxy;
         this.#accessLog = accessLog;
         this.#maxBodySize = limits.maxBodySize;
         this.#writer = new AnswerWriter({ logError, failureMessage: (error) => answers.failureMessage(error), closing: () => this.#closing });
@@ -56,7 +58,7 @@ export class NodeServer implements ServerAdapter {
             const ended = timeRequest(this.#accessLog, req.method ?? "GET", req.url ?? "/");
             res.once("close", () => ended(res.statusCode));
         }
-        const incoming = new NodeIncoming(req, res, this.#maxBodySize, awaitsContinue);
+        const incoming = new NodeIncoming(req, res, this.#maxBodySize, awaitsContinue, this.#trustProxy);
         const answer = this.#answers.answer(incoming);
         if (answer instanceof Promise) {
             answer.then(

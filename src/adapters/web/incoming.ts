@@ -1,5 +1,6 @@
 /** A fetch-style `Request` (Deno.serve, Bun.serve) as the pipeline sees it, and the `request` a handler reads. */
 import type { Incoming } from "../../contract.ts";
+import { ipBehindProxies, secureBehindProxies } from "../../forwarded.ts";
 import type { RequestInfo } from "../../types.ts";
 
 /** Finds the client's address from what the runtime passed beside the request (Deno's info, Bun's server). */
@@ -68,16 +69,20 @@ class WebRequestInfo implements RequestInfo {
     readonly #exchange: Exchange;
     readonly #context: unknown;
     readonly #clientAddress: ClientAddress;
+    readonly #trustProxy: number;
+    #ip: string | undefined;
 
-    constructor(request: Request, exchange: Exchange, context: unknown, clientAddress: ClientAddress) {
+    constructor(request: Request, exchange: Exchange, context: unknown, clientAddress: ClientAddress, trustProxy: number) {
         this.#request = request;
         this.#exchange = exchange;
         this.#context = context;
         this.#clientAddress = clientAddress;
+        this.#trustProxy = trustProxy;
     }
 
+    // With trustProxy 0 (the default), the socket's peer, without reading any header.
     get ip(): string {
-        return this.#clientAddress(this.#request, this.#context);
+        return (this.#ip ??= ipBehindProxies(this.#clientAddress(this.#request, this.#context), this.#trustProxy, (name) => this.#request.headers.get(name) ?? undefined));
     }
 
     get method(): string {
@@ -107,15 +112,18 @@ export class WebIncoming implements Incoming {
     #finished = false;
     #method: string | undefined;
     readonly #context: unknown;
+    readonly #trustProxy: number;
     #info: WebRequestInfo | undefined;
     #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     /** The body was left unread (too large, too slow, no route): the connection closes after the answer. */
     discarded = false;
 
-    constructor(request: Request, reading: RequestReading, context: unknown) {
+    /** `trustProxy`: how many proxies to believe about the client's address and scheme (AdapterOptions). */
+    constructor(request: Request, reading: RequestReading, context: unknown, trustProxy: number) {
         this.#request = request;
         this.#reading = reading;
         this.#context = context;
+        this.#trustProxy = trustProxy;
     }
 
     /** Made on first use: most answers are complete the moment they are handed over. */
@@ -134,7 +142,12 @@ export class WebIncoming implements Incoming {
     }
 
     get info(): WebRequestInfo {
-        return (this.#info ??= new WebRequestInfo(this.#request, this.exchange, this.#context, this.#reading.clientAddress));
+        return (this.#info ??= new WebRequestInfo(this.#request, this.exchange, this.#context, this.#reading.clientAddress, this.#trustProxy));
+    }
+
+    // What the trusted proxies say, else the scheme the runtime put in the URL (https: when it serves TLS).
+    get secure(): boolean {
+        return secureBehindProxies(this.#trustProxy, (name) => this.header(name)) ?? this.#request.url.startsWith("https:");
     }
 
     get method(): string {

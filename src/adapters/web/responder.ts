@@ -35,10 +35,12 @@ export class WebResponder {
     readonly #logError: ErrorLogger;
     readonly #accessLog: AccessLogSink | null;
     readonly #runtime: WebRuntime;
+    readonly #trustProxy: number;
     readonly #cutOffs = new CutOffs();
 
-    constructor({ answers, logError, accessLog }: AdapterOptions, runtime: WebRuntime) {
+    constructor({ answers, logError, accessLog, trustProxy }: AdapterOptions, runtime: WebRuntime) {
         this.#answers = answers;
+        this.#trustProxy = trustProxy;
         this.#logError = logError;
         this.#accessLog = accessLog;
         this.#runtime = runtime;
@@ -60,7 +62,7 @@ export class WebResponder {
     }
 
     #respond(request: Request, context: unknown, pending: (incoming: WebIncoming, answer: Promise<Answer>, ended: Ended) => Promise<Response>): Response | Promise<Response> {
-        const incoming = new WebIncoming(request, this.#runtime, context);
+        const incoming = new WebIncoming(request, this.#runtime, context, this.#trustProxy);
         const ended = this.#accessLog === null ? notLogged : timeRequest(this.#accessLog, incoming.method, incoming.target);
         const answer = this.#answers.answer(incoming);
         return answer instanceof Promise ? pending(incoming, answer, ended) : this.#toResponse(request, incoming, answer, ended);
