@@ -17,6 +17,7 @@ const routes = {
 const server = await serve({ routes, static: path.join(fixturesDir, "static") });
 const closed = await serve({ routes, cors: false });
 const oneOrigin = await serve({ routes, cors: "https://app.example" });
+const someOrigins = await serve({ routes, cors: ["https://app.example", "https://admin.example"] });
 
 const allowedMethods = "POST, GET, PATCH, PUT, OPTIONS, DELETE";
 
@@ -74,5 +75,34 @@ describe("CORS", () => {
         const response = await oneOrigin.fetch("/ok");
         assert.equal(response.headers.get("access-control-allow-origin"), "https://app.example");
         assert.equal(response.headers.get("vary"), "Origin");
+    });
+
+    it("any origin (cors: true) never allows credentials, as browsers require of *", async () => {
+        const response = await server.fetch("/ok", { headers: { origin: "https://elsewhere.example" } });
+        assert.equal(response.headers.get("access-control-allow-credentials"), null);
+    });
+
+    it("a named origin allows credentials (cookies)", async () => {
+        const response = await oneOrigin.fetch("/ok", { headers: { origin: "https://app.example" } });
+        assert.equal(response.headers.get("access-control-allow-credentials"), "true");
+    });
+
+    it("a list of origins: the asking origin echoed back with credentials when listed, nothing for another", async () => {
+        for (const origin of ["https://app.example", "https://admin.example"]) {
+            const response = await someOrigins.fetch("/ok", { headers: { origin } });
+            assert.equal(response.headers.get("access-control-allow-origin"), origin);
+            assert.equal(response.headers.get("access-control-allow-credentials"), "true");
+            assert.equal(response.headers.get("vary"), "Origin");
+        }
+        for (const headers of [{ origin: "https://evil.example" }, {}] as Record<string, string>[]) {
+            const response = await someOrigins.fetch("/ok", { headers });
+            assert.equal(response.headers.get("access-control-allow-origin"), null);
+            assert.equal(response.headers.get("access-control-allow-credentials"), null);
+            assert.equal(response.headers.get("vary"), "Origin", "a cache must not serve one origin's answer to another");
+        }
+        const preflight = await someOrigins.fetch("/ok", { method: "OPTIONS", headers: { origin: "https://admin.example", "access-control-request-method": "POST" } });
+        assert.equal(preflight.headers.get("access-control-allow-origin"), "https://admin.example");
+        const refused = await someOrigins.fetch("/ok", { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+        assert.equal(refused.headers.get("access-control-allow-origin"), null);
     });
 });

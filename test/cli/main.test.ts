@@ -107,6 +107,20 @@ describe("vshs serving", () => {
         assert.equal(await (await fetch(`${cli.url}/data.json`)).text(), '{"a":1}\n');
     });
 
+    it("lists each _middleware file as a row for every method under its folder", async () => {
+        const cli = await start([path.relative(repoRoot, path.join(fixturesDir, "middleware-routes")), "--port", "0", "--host", "127.0.0.1", "--quiet"]);
+        await cli.waitForOutput(/static: /);
+        const table = cli.stdout().split("\n").slice(2, 8).join("\n");
+        assert.equal(
+            table,
+            "  *       /*             test/fixtures/middleware-routes/_middleware.ts\n" +
+                "  *       /admin/*       test/fixtures/middleware-routes/admin/_middleware.ts\n" +
+                "  GET     /admin/events  test/fixtures/middleware-routes/admin/events/GET.ts\n" +
+                "  GET     /admin/stats   test/fixtures/middleware-routes/admin/stats/GET.ts\n" +
+                "  GET     /public        test/fixtures/middleware-routes/public/GET.ts\n",
+        );
+    });
+
     it("honours $PORT and $HOST", async () => {
         const cli = await start([routes], { env: { PORT: "0", HOST: "127.0.0.1" } });
         assert.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/);

@@ -46,6 +46,7 @@ const routes = {
 };
 const server = await serve({ routes, secret, logger: () => {} });
 const unsigned = await serve({ routes, logger: () => {} });
+const behindProxy = await serve({ routes, secret, trustProxy: 1, logger: () => {} });
 
 const cookiesOf = (response: Response) => response.headers.getSetCookie();
 const flavourLine = /^flavour=oat%3B%20raisin%2C%20%C3%A9; Path=\/; HttpOnly; SameSite=Lax$/;
@@ -116,5 +117,14 @@ describe("signed cookies", () => {
         assert.deepEqual(result.cookies, []);
         assert.match(logged, /secret/);
         assert.equal((await unsigned.fetch("/whoami", { headers: { cookie: "user=ada.xyz" } })).status, 500);
+    });
+});
+
+describe("Secure, when the request came over HTTPS", () => {
+    it("through a trusted proxy that says so (X-Forwarded-Proto), and only then", async () => {
+        const https = { "x-forwarded-proto": "https" };
+        assert.match(cookiesOf(await behindProxy.fetch("/json", { headers: https }))[0]!, /; Secure; SameSite=Lax$/);
+        assert.doesNotMatch(cookiesOf(await behindProxy.fetch("/json"))[0]!, /Secure/);
+        assert.doesNotMatch(cookiesOf(await server.fetch("/json", { headers: https }))[0]!, /Secure/, "no proxy trusted: the header is the client's word");
     });
 });

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { HTTPError, SSEResponse, startHTTPServer, type HandlerParams, type Middleware } from "vshs";
+import { HTTPError, rateLimit, SSEResponse, startHTTPServer, type HandlerParams, type Middleware } from "vshs";
 import { fixturesDir, serve } from "../helpers/server.ts";
 
 type Trail = { trail: string[] };
@@ -58,6 +58,8 @@ const server = await serve({
         },
         "/fails/GET": () => "never",
         "/errors/403/GET": ({ body }) => ({ error: body }),
+        "/limited/_middleware": rateLimit({ window: 60_000, max: 2, name: "middleware-test" }),
+        "/limited/GET": () => "within the limit",
     },
     logger: () => {},
 });
@@ -98,6 +100,18 @@ describe("middleware", () => {
         const allowed = await server.fetch("/guarded/events", { headers: { "x-token": "yes" } });
         assert.match(await allowed.text(), /data: "inside"/);
         assert.equal(streamsOpened, 1);
+    });
+
+    it("rateLimit() is a middleware: past its max, 429 with Retry-After and the RateLimit headers", async () => {
+        const statuses = [];
+        for (let i = 0; i < 3; i++) statuses.push((await server.fetch("/limited")).status);
+        assert.deepEqual(statuses, [200, 200, 429]);
+        const refused = await server.fetch("/limited");
+        assert.equal(refused.status, 429);
+        assert.match(refused.headers.get("retry-after") ?? "", /^\d+$/);
+        assert.equal(refused.headers.get("ratelimit-policy"), '"middleware-test";q=2;w=60');
+        assert.match(refused.headers.get("ratelimit") ?? "", /^"middleware-test";r=0;t=\d+$/);
+        assert.equal((await server.fetch("/early")).status, 200, "another folder is not limited");
     });
 
     it("the body is read once: a middleware and the handler see the same parsed value", async () => {

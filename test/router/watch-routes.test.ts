@@ -156,6 +156,34 @@ export default async () => {
         assert.match(ended, /^:ok\n\nretry: \d+\n\n$/, "the old code's stream runs no event");
     });
 
+    it("reloads a _middleware.ts that changes, and ends the streams behind it", async () => {
+        const guard = (allowed: string) => `import { HTTPError, type HandlerParams } from "vshs";
+export default ({ request }: HandlerParams) => {
+    if (request.headers.get("x-pass") !== "${allowed}") throw new HTTPError(403, "no");
+};
+`;
+        await write("routes/guarded/_middleware.ts", guard("one"));
+        await write("routes/guarded/GET.ts", 'export default () => "inside";\n');
+        await write(
+            "routes/guarded/events/GET.ts",
+            `import { SSEResponse } from "vshs";
+export default () => new SSEResponse((self) => {
+    const timer = setInterval(() => void self.send("tick"), 20);
+    self.onConnectionClosed = () => clearInterval(timer);
+});
+`,
+        );
+        await eventually(async () => assert.equal(await textOf("/guarded"), "403 no"));
+        assert.equal((await server.fetch("/guarded", { headers: { "x-pass": "one" } })).status, 200);
+        const behind = server.fetch("/guarded/events", { headers: { "x-pass": "one" } }).then((response) => response.text());
+        await sleep(100);
+        await write("routes/guarded/_middleware.ts", guard("two"));
+        await eventually(async () => assert.equal((await server.fetch("/guarded", { headers: { "x-pass": "two" } })).status, 200));
+        assert.equal((await server.fetch("/guarded", { headers: { "x-pass": "one" } })).status, 403);
+        const ended = await Promise.race([behind, sleep(10_000).then(() => "still open after 10 s")]);
+        assert.match(ended, /retry: \d+\n\n$/, "the stream behind the changed middleware ends with a retry hint");
+    });
+
     it("needs a routes folder", async () => {
         await assert.rejects(startHTTPServer({ port: 0, routes: {}, watch: true }), /The watch option needs a routes folder/);
     });
