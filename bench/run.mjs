@@ -64,6 +64,11 @@ const scenarios = [
         title: "POST /echo, 1 KiB JSON body",
         pairs: frameworks.map((name) => [name, { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body: echoBody }]).map(([name, request]) => [side("raw", request), side(name, request)]),
     },
+    {
+        name: "middleware",
+        title: "GET /hello-world from a route file, then behind a _middleware.ts that returns undefined",
+        pairs: [[side("vshs-files", hello), side("vshs-guarded", hello)]],
+    },
     { name: "params", title: "GET /params/{name}, percent-encoded", pairs: frameworks.map((name) => [side("raw", get("/params/caf%C3%A9%20cr%C3%A8me")), side(name, get("/params/caf%C3%A9%20cr%C3%A8me"))]) },
     {
         name: "routes",
@@ -544,7 +549,7 @@ async function fireRequests(port, request, count) {
 async function instructionsReport() {
     console.log(`vshs benchmark, instructions per request — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind, ${flags.requests} requests counted after as many to warm up\n`);
     const rows = [];
-    for (const scenario of scenarios.filter((each) => ["hello", "echo", "params", "routes"].includes(each.name))) {
+    for (const scenario of scenarios.filter((each) => ["hello", "echo", "params", "routes", "middleware"].includes(each.name))) {
         await verify(scenario);
         console.log(`## ${scenario.title} — answers verified identical`);
         const counted = new Map();
