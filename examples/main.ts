@@ -1,10 +1,23 @@
+import { randomBytes } from "node:crypto";
 import { startHTTPServer } from "vshs";
+
+// The chat's logins are signed cookies, which need a secret. vshs reads $VSHS_SECRET itself; without
+// it, a random one lets you try the chat, and every login ends when the server restarts.
+let secret: string | undefined;
+if (!process.env.VSHS_SECRET?.trim()) {
+    secret = randomBytes(32).toString("base64url");
+    console.log("vshs: no $VSHS_SECRET: logins are signed with a random secret until the server restarts");
+}
 
 const server = await startHTTPServer({
     hostname: process.env.HOST ?? "localhost",
     port: Number(process.env.PORT ?? 8080),
     routes: "/routes",
     static: "/assets",
+    secret,
+    // Behind a proxy, TRUST_PROXY=1 makes request.ip (and so what the chat's rate limit counts by) the
+    // client's address from X-Forwarded-For rather than the proxy's.
+    trustProxy: Number(process.env.TRUST_PROXY ?? 0),
 });
 console.log(`vshs examples listening on ${server.url} (demo page: ${server.url}/demo, chat: ${server.url}/chat)`);
 

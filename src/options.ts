@@ -53,12 +53,13 @@ export const optionDefaults = Object.freeze({
 
 /** The defaults that come from the environment, read when a server starts (or the CLI parses its flags). */
 export function environmentDefaults(env: NodeJS.ProcessEnv): { exposeErrors: boolean; redisUrl: string | undefined; secret: string[] | undefined } {
+    // Several secrets (for rotation) are separated by white space: base64 and hex have none.
+    const secrets = (env["VSHS_SECRET"] ?? "").split(/\s+/).filter((each) => each !== "");
     return {
         exposeErrors: env["NODE_ENV"] !== "production",
-        // Empty counts as unset, as `REDIS_URL= vshs` in a shell means.
+        // Empty counts as unset, as `REDIS_URL= vshs` in a shell means (the same for VSHS_SECRET).
         redisUrl: env["REDIS_URL"] || undefined,
-        // Several secrets (for rotation) are separated by white space: base64 and hex have none.
-        secret: env["VSHS_SECRET"]?.split(/\s+/).filter((each) => each !== "") || undefined,
+        secret: secrets.length === 0 ? undefined : secrets,
     };
 }
 

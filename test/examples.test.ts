@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { captureErrors, serveExamples } from "./helpers/server.ts";
 import { openEventStream } from "./helpers/events.ts";
 
+delete process.env["VSHS_SECRET"]; // as `npx vshs` serves the examples folder when none is set
 const server = await serveExamples();
 
 describe("the examples", () => {
@@ -118,5 +119,19 @@ describe("the examples", () => {
         assert.equal(response.status, 200);
         assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
         assert.match(await response.text(), /new EventSource\(/);
+    });
+
+    it("without a secret, a chat login is a 500 that says how to give one, and reading the chat still works", async () => {
+        const { result, logged } = await captureErrors(async () => {
+            const response = await server.fetch("/chat/login", { method: "POST", body: new URLSearchParams({ name: "Ada" }) });
+            return { status: response.status, text: await response.text(), cookies: response.headers.getSetCookie() };
+        });
+        assert.deepEqual(result, {
+            status: 500,
+            text: "A signed cookie needs a secret and none is configured: give the `secret` option, --secret-file FILE, or set $VSHS_SECRET",
+            cookies: [],
+        });
+        assert.match(logged, /POST \/chat\/login failed/);
+        assert.equal((await server.fetch("/chat/messages")).status, 200);
     });
 });

@@ -102,6 +102,8 @@ const table: { [option in keyof StartOptions]-?: Row } = {
             [{ secret: ["new-secret-0123456789", "old-secret-0123456789"] }, "new-secret-0123456789 old-secret-0123456789"],
             [{}, "env-secret-0123456789 older-secret-0123456789", { VSHS_SECRET: " env-secret-0123456789\n older-secret-0123456789 " }],
             [{ secret: "option-secret-0123456789" }, "option-secret-0123456789", { VSHS_SECRET: "env-secret-0123456789" }],
+            [{}, undefined, { VSHS_SECRET: "" }],
+            [{}, undefined, { VSHS_SECRET: " \n " }],
         ],
         refuses: [
             [{ secret: "short" }, 'A secret must be at least 16 characters long, not 5 (option "secret", --secret-file or $VSHS_SECRET; `openssl rand -base64 32` makes one)'],

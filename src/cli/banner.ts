@@ -3,8 +3,8 @@ import type { RouteInfo } from "../types.ts";
 import type { ServeOptions } from "./options.ts";
 
 /**
- * What the CLI prints once listening: the URL, the routes and the middleware (`*  /admin/*`: every
- * method, everything under /admin), sorted by path, then method; the static folder.
+ * What the CLI prints once listening: the URL, the routes and the middleware (`*  /admin and below`:
+ * every method, /admin and everything under it), sorted by path, then method; the static folder.
  */
 export function banner(version: string, url: string, routes: RouteInfo[], options: ServeOptions, cwd: string): string {
     const lines = [`vshs ${version} serving ${url}`, ""];
@@ -36,6 +36,6 @@ function middlewareRows(routes: RouteInfo[], routesFolder: string): RouteInfo[] 
     const files = new Set(routes.flatMap((route) => route.middleware ?? []));
     return [...files].map((file) => {
         const folder = path.relative(routesFolder, path.dirname(file)).split(path.sep).join("/");
-        return { method: "*", path: folder === "" ? "/*" : `/${folder}/*`, file };
+        return { method: "*", path: `/${folder} and below`, file };
     });
 }

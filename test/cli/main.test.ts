@@ -113,11 +113,11 @@ describe("vshs serving", () => {
         const table = cli.stdout().split("\n").slice(2, 8).join("\n");
         assert.equal(
             table,
-            "  *       /*             test/fixtures/middleware-routes/_middleware.ts\n" +
-                "  *       /admin/*       test/fixtures/middleware-routes/admin/_middleware.ts\n" +
-                "  GET     /admin/events  test/fixtures/middleware-routes/admin/events/GET.ts\n" +
-                "  GET     /admin/stats   test/fixtures/middleware-routes/admin/stats/GET.ts\n" +
-                "  GET     /public        test/fixtures/middleware-routes/public/GET.ts\n",
+            "  *       / and below       test/fixtures/middleware-routes/_middleware.ts\n" +
+                "  *       /admin and below  test/fixtures/middleware-routes/admin/_middleware.ts\n" +
+                "  GET     /admin/events     test/fixtures/middleware-routes/admin/events/GET.ts\n" +
+                "  GET     /admin/stats      test/fixtures/middleware-routes/admin/stats/GET.ts\n" +
+                "  GET     /public           test/fixtures/middleware-routes/public/GET.ts\n",
         );
     });
 

@@ -4,6 +4,7 @@
  * again on the same port (as a user restarting it would).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -48,21 +49,33 @@ export function freePort(): Promise<number> {
     });
 }
 
-/** `npm start`'s server (examples/main.ts) in a child process, with its message files in a temporary folder. */
+/**
+ * `npm start`'s server (examples/main.ts) in a child process, with its message files in a temporary
+ * folder. It signs logins with a $VSHS_SECRET of its own, so that they outlast a restart, as a
+ * deployment's would; `env` adds variables, or removes them when undefined (`VSHS_SECRET: undefined`:
+ * a random secret each start, as `npm start` makes without one).
+ */
 export class ExamplesServer {
     readonly port: number;
-    readonly #env: Record<string, string>;
+    readonly #env: Record<string, string | undefined>;
     #child: ChildProcess | undefined;
 
-    private constructor(port: number, env: Record<string, string>) {
+    private constructor(port: number, env: Record<string, string | undefined>) {
         this.port = port;
         this.#env = env;
     }
 
-    static async start(): Promise<ExamplesServer> {
+    static async start(env: Record<string, string | undefined> = {}): Promise<ExamplesServer> {
         const folder = await mkdtemp(path.join(tmpdir(), "vshs-e2e-"));
-        const env = { HOST: "127.0.0.1", PORT: String(await freePort()), VSHS_DEMO_MESSAGES: path.join(folder, "demo.txt"), CHAT_FILE: path.join(folder, "chat.jsonl") };
-        const server = new ExamplesServer(Number(env.PORT), env);
+        const port = await freePort();
+        const server = new ExamplesServer(port, {
+            HOST: "127.0.0.1",
+            PORT: String(port),
+            VSHS_DEMO_MESSAGES: path.join(folder, "demo.txt"),
+            CHAT_FILE: path.join(folder, "chat.jsonl"),
+            VSHS_SECRET: randomBytes(32).toString("base64url"),
+            ...env,
+        });
         await server.restart();
         after(() => server.stop());
         return server;
@@ -75,7 +88,9 @@ export class ExamplesServer {
     /** Starts the server (again); resolves once it listens. */
     async restart(): Promise<void> {
         await this.stop();
-        const child = (this.#child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "examples/main.ts")], { cwd: repoRoot, env: { ...process.env, ...this.#env }, stdio: ["ignore", "pipe", "inherit"] }));
+        const env: Record<string, string | undefined> = { ...process.env, ...this.#env };
+        for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+        const child = (this.#child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "examples/main.ts")], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] }));
         await new Promise<void>((resolve, reject) => {
             let output = "";
             child.stdout!.on("data", (chunk: Buffer) => {
@@ -95,4 +110,12 @@ export class ExamplesServer {
         child.kill("SIGTERM");
         await exited;
     }
+}
+
+/** Logs in to the chat from outside a browser (as curl would): the `Cookie` header to send back. */
+export async function chatLogin(server: ExamplesServer, name: string): Promise<string> {
+    const response = await fetch(`${server.url}/chat/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+    if (response.status !== 200) throw new Error(`login as ${name}: ${response.status} ${await response.text()}`);
+    const [line = ""] = response.headers.getSetCookie();
+    return line.slice(0, line.indexOf(";"));
 }

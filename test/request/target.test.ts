@@ -87,4 +87,9 @@ describe("the Host header", () => {
         }
         assert.equal((await get("/index.html", "localhost")).status, 200);
     });
+
+    it("an absolute-form target whose authority only starts with the Host (a port) is routed by its path", async () => {
+        const answer = await server.raw(`GET http://localhost:${server.port}/where HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+        assert.equal(answer.status, 200, answer.body);
+    });
 });

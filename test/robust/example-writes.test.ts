@@ -1,7 +1,8 @@
 /**
  * Concurrent writes in the examples (issue 23): many clients post messages of random sizes, some past
- * the limits, to the demo and the chat at once, while pages follow them live; then many pages load at
- * once. The examples server runs in a child process of its own, `npm start` as it is, so that its memory
+ * the limits, to the demo and the chat at once (each chat poster logged in, each of its posts from an
+ * address of its own behind a trusted proxy, so that the chat's rate limit does not stop the load), while
+ * pages follow them live; then many pages load at once. The examples server runs in a child process of its own, `npm start` as it is, so that its memory
  * alone is measured. Every accepted message must reach each page that follows, whole and once; every
  * refused one must get a 4xx, never a 500; the message files must stay under their bound, and the
  * memory and answers of the pages that load must not grow with what was posted.
@@ -37,7 +38,15 @@ let serverStderr = "";
 before(async () => {
     child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "examples/main.ts")], {
         cwd: repoRoot,
-        env: { ...process.env, HOST: "127.0.0.1", PORT: "0", VSHS_DEMO_MESSAGES: path.join(messagesFolder, "demo.txt"), CHAT_FILE: path.join(messagesFolder, "chat.jsonl") },
+        env: {
+            ...process.env,
+            HOST: "127.0.0.1",
+            PORT: "0",
+            VSHS_DEMO_MESSAGES: path.join(messagesFolder, "demo.txt"),
+            CHAT_FILE: path.join(messagesFolder, "chat.jsonl"),
+            VSHS_SECRET: "the-example-writes-test-secret",
+            TRUST_PROXY: "1",
+        },
         stdio: ["ignore", "pipe", "pipe"],
     });
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (serverStderr += chunk));
@@ -117,10 +126,10 @@ interface Outcome {
 }
 
 /** Status 0 stands for a connection the server closed before the client had sent the whole body. */
-async function postJson(pathname: string, body: unknown): Promise<{ status: number; text: string }> {
+async function postJson(pathname: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const json = JSON.stringify(body);
     try {
-        const response = await fetch(serverUrl + pathname, { method: "POST", body: json, headers: { "content-type": "application/json" } });
+        const response = await fetch(serverUrl + pathname, { method: "POST", body: json, headers: { "content-type": "application/json", ...headers } });
         return { status: response.status, text: await response.text() };
     } catch (error) {
         // Past maxBodySize the server answers 413 and stops reading at once: a client still sending
@@ -141,18 +150,35 @@ function record(outcome: Outcome, room: string, text: string, answer: { status: 
     outcome.refused.set(answer.status, (outcome.refused.get(answer.status) ?? 0) + 1);
 }
 
+/** The chat's login cookie for `name` (examples/routes/chat/session.ts). */
+async function chatLogin(name: string): Promise<string> {
+    const response = await fetch(`${serverUrl}/chat/login`, { method: "POST", body: JSON.stringify({ name }), headers: { "content-type": "application/json" } });
+    assert.equal(response.status, 200, await response.clone().text());
+    const line = response.headers.getSetCookie()[0]!;
+    return line.slice(0, line.indexOf(";"));
+}
+
+// Each chat post from an address of its own (X-Forwarded-For, which the server trusts one hop of): the
+// load is many clients', not one client's past the chat's 30 messages a minute.
+let chatPosts = 0;
+async function postChat(cookie: string, text: string): Promise<{ status: number; text: string }> {
+    const n = ++chatPosts;
+    return postJson("/chat/messages", { text }, { cookie, "x-forwarded-for": `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` });
+}
+
 /** `posters` clients at once, each posting `each` messages one after the other, half to the demo's rooms, half to the chat. */
 async function postConcurrently(posters: number, each: number, rooms: string[]): Promise<Outcome> {
     const outcome: Outcome = { accepted: new Map(), refused: new Map() };
     await Promise.all(
         Array.from({ length: posters }, async (_, poster) => {
+            const cookie = await chatLogin(`poster ${poster}`);
             for (let i = 0; i < each; i++) {
                 const text = message(`p${poster}-${i}`, randomLength());
                 if (i % 2 === 0) {
                     const room = rooms[between(0, rooms.length - 1)]!;
                     record(outcome, room, text, await postJson(`/demo/${room}`, { message: text }));
                 } else {
-                    record(outcome, "chat", text, await postJson("/chat/messages", { name: `poster ${poster}`, text }));
+                    record(outcome, "chat", text, await postChat(cookie, text));
                 }
             }
         }),
@@ -231,7 +257,7 @@ describe("concurrent writes in the examples", () => {
         const last = new Map(rooms.map((room) => [room, message(`last in ${room}`, 10)]));
         for (const [room, text] of last) assert.equal((await postJson(`/demo/${room}`, { message: text })).status, 200);
         const lastChat = message("last in the chat", 10);
-        assert.equal((await postJson("/chat/messages", { name: "last", text: lastChat })).status, 200);
+        assert.equal((await postChat(await chatLogin("last"), lastChat)).status, 200);
 
         const readers = scaled(60, 20);
         const memoryBefore = serverMemory();

@@ -38,7 +38,8 @@ const requestLine: RequestLine = {
         const url = request.url;
         if (host) {
             const authority = url.indexOf("//") + 2;
-            if (url.startsWith(host, authority)) return url.slice(authority + host.length);
+            // The Host as sent, then the target (which starts with "/"): not a Host that is only the start of an absolute-form target's authority.
+            if (url.startsWith(host, authority) && url[authority + host.length] === "/") return url.slice(authority + host.length);
         }
         return afterAuthority(url); // Deno's own address, or an absolute-form target
     },
