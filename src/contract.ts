@@ -92,7 +92,7 @@ export interface AnswerSource {
 }
 
 /** Where errors that no answer can carry go (console.error by default). */
-export type ErrorLogger = (message: string, error: unknown) => void;
+export type ErrorLogger = (message: string, error?: unknown) => void;
 
 /** The access log, as an adapter feeds it: one entry per request, once its answer has ended. */
 export type AccessLogSink = (entry: AccessLogEntry) => void;

@@ -2,6 +2,7 @@ export { startHTTPServer, startHTTPServer as default } from "./server.ts";
 export { HTTPError } from "./errors.ts";
 export { SSEResponse } from "./response/event-stream.ts";
 export { channel, Channel } from "./channels/channel.ts";
+export { PublishError } from "./channels/publish-error.ts";
 export { getQuery } from "./request/query.ts";
 export { rateLimit } from "./rate-limit/rate-limit.ts";
 export { rootDir } from "./paths.ts";

@@ -17,6 +17,8 @@ export const defaultHeartbeatInterval = 15_000;
 export const defaultChannelHistory = 1000;
 /** How many channels keep their ids and events unless configured: those most recently published to. */
 export const defaultChannelsKept = 10_000;
+/** How long a Redis command may take before it fails unless configured, in ms: a hung Redis fails fast, as a gone one does. */
+export const defaultRedisTimeout = 5000;
 
 /** A whole-number option: its default and the smallest and largest values accepted. */
 export interface WholeNumberRule {
@@ -25,7 +27,7 @@ export interface WholeNumberRule {
     readonly max: number;
 }
 
-export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept" | "trustProxy";
+export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept" | "redisTimeout" | "trustProxy";
 
 /** The whole-number options, in the order they are checked: the first mistake is the one reported. */
 export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Object.freeze({
@@ -34,6 +36,7 @@ export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Ob
     heartbeatInterval: rule(defaultHeartbeatInterval, 0, largestTimer),
     channelHistory: rule(defaultChannelHistory, 0, 1_000_000),
     channelsKept: rule(defaultChannelsKept, 1, 10_000_000),
+    redisTimeout: rule(defaultRedisTimeout, 0, largestTimer),
     trustProxy: rule(0, 0, 100),
 });
 
@@ -78,7 +81,7 @@ export interface ServerSettings {
     readonly watch: boolean;
     readonly logger: boolean | AccessLogger;
     readonly streams: { readonly heartbeatInterval: number; readonly maxEventBuffer: number };
-    readonly channels: { readonly history: number; readonly channelsKept: number; readonly redisUrl: string | undefined };
+    readonly channels: { readonly history: number; readonly channelsKept: number; readonly redisUrl: string | undefined; readonly redisTimeout: number };
     /** The secrets that sign cookies, the first signing, all verifying; none: a signed cookie answers 500. */
     readonly secrets: readonly string[];
     /** How many proxies to believe about the client's address and scheme. */
@@ -109,7 +112,7 @@ export function resolveSettings(options: StartOptions, env: NodeJS.ProcessEnv = 
         watch,
         logger: options.logger ?? optionDefaults.logger,
         streams: Object.freeze({ heartbeatInterval: numbers.heartbeatInterval, maxEventBuffer: limits.maxEventBuffer }),
-        channels: Object.freeze({ history: numbers.channelHistory, channelsKept: numbers.channelsKept, redisUrl: options.redisUrl ?? fromEnv.redisUrl }),
+        channels: Object.freeze({ history: numbers.channelHistory, channelsKept: numbers.channelsKept, redisUrl: options.redisUrl ?? fromEnv.redisUrl, redisTimeout: numbers.redisTimeout }),
         secrets: secretsFrom(options.secret ?? fromEnv.secret),
         trustProxy: numbers.trustProxy,
     });

@@ -196,7 +196,8 @@ export class Pipeline implements AnswerSource {
         const description = describeError(error);
         const { status, headers } = description;
         let { message } = description;
-        if (status === 500) {
+        // A failure is logged (an exception, or an HTTPError that carries the failure it stands for); a refusal is not.
+        if (status === 500 || (status > 500 && (error as Error | undefined)?.cause !== undefined)) {
             this.#config.logError(`${incoming.method} ${target?.pathname ?? incoming.target} failed:`, error);
             if (!this.#config.exposeErrors && !isHTTPError(error)) message = "Internal Server Error";
         }

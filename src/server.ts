@@ -24,7 +24,7 @@ import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 export async function startHTTPServer(options: StartOptions = {}): Promise<ServerHandle> {
     const settings = resolveSettings(options);
     const { hostname, port, limits, routes, watch } = settings;
-    const logError: ErrorLogger = (message, error) => console.error(message, error);
+    const logError: ErrorLogger = (message, ...error) => console.error(message, ...error);
     const folder = "folder" in routes ? routes.folder : null;
 
     const streams = new OpenStreams({ ...settings.streams, log: logError });
@@ -42,7 +42,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     });
     const releaseChannels = await useChannels(settings.channels);
     // After the routes are loaded: a rateLimit() they made connects now, so an unreachable Redis stops the start.
-    const releaseRateLimits = await useRateLimits({ redisUrl: settings.channels.redisUrl }).catch(async (error: unknown) => {
+    const releaseRateLimits = await useRateLimits({ redisUrl: settings.channels.redisUrl, redisTimeout: settings.channels.redisTimeout }).catch(async (error: unknown) => {
         await releaseChannels();
         throw error;
     });

@@ -136,6 +136,11 @@ export interface StartOptions {
     /** Channels travel through this Redis server (`redis://host:6379`), for several machines. Default: the REDIS_URL variable. */
     redisUrl?: string;
     /**
+     * How long a Redis command may wait for its answer, in ms, before it fails (a publish then answers
+     * 503, saying the event may have been published). 0: no limit. Default 5 000.
+     */
+    redisTimeout?: number;
+    /**
      * The secret that signs cookies (`set(name, value, { signed: true })`), or a list for rotation: the
      * first signs, all verify. Default: the VSHS_SECRET variable; none: asking for a signed cookie answers 500.
      */

@@ -50,6 +50,7 @@ const table: { [option in keyof StartOptions]-?: Row } = {
     heartbeatInterval: { default: 15_000, range: [0, timer], read: (s) => s.streams.heartbeatInterval, flag: "--heartbeat" },
     channelHistory: { default: 1000, range: [0, 1_000_000], read: (s) => s.channels.history, flag: "--channel-history" },
     channelsKept: { default: 10_000, range: [1, 10_000_000], read: (s) => s.channels.channelsKept, flag: "--channels-kept" },
+    redisTimeout: { default: 5000, range: [0, 2 ** 31 - 1], read: (s) => s.channels.redisTimeout, flag: "--redis-timeout" },
     trustProxy: { default: 0, range: [0, 100], read: (s) => s.trustProxy, flag: "--trust-proxy" },
     hostname: { default: "localhost", read: (s) => s.hostname, flag: "--host", accepts: [[{ hostname: "::1" }, "::1"]] },
     routes: {

@@ -1,14 +1,18 @@
 import cluster from "node:cluster";
 import { StartupError } from "../errors.ts";
 import { channelHub, follow, keptChannels, writeFrame } from "../symbols.ts";
-import { defaultChannelHistory, defaultChannelsKept } from "../options.ts";
+import { defaultChannelHistory, defaultChannelsKept, defaultRedisTimeout } from "../options.ts";
 import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
 import { SSEResponse, type Followable } from "../response/event-stream.ts";
 import { LocalTransport } from "./local.ts";
-import { hidePassword, type ChannelMessage, type ChannelTransport, type TransportOptions } from "./transport.ts";
+import { PublishError } from "./publish-error.ts";
+import { hidePassword, type ChannelMessage, type ChannelTransport, type LostEvents, type TransportOptions } from "./transport.ts";
 
-/** The event a follower gets when its Last-Event-ID is older than the history kept: it must reload. */
+/** The event a follower gets when its Last-Event-ID is older than the history kept, or events were lost: it must reload. */
 export const resetEvent = "vshs-reset";
+
+/** Publish keys are kept in memory or in Redis for minutes: a bound on what each may cost. */
+const longestKey = 200;
 
 /** For tests, on the shared hub: resolves with how many channels this process keeps something for. */
 export { keptChannels };
@@ -21,12 +25,14 @@ export interface ChannelSettings {
     channelsKept?: number;
     /** Through Redis when set (the `redisUrl` option, or REDIS_URL). */
     redisUrl: string | undefined;
+    /** How long a Redis command may take, in ms (default `defaultRedisTimeout`; 0: no limit). */
+    redisTimeout?: number;
 }
 
 /** Channels used from code when no server has configured them (a script publishing, a test). */
 const defaultSettings: ChannelSettings = { history: defaultChannelHistory, redisUrl: undefined };
 
-type Follower = (message: ChannelMessage) => void;
+type Follower = (message: ChannelMessage | LostEvents) => void;
 
 /**
  * The channels of this process: their followers here, and the one transport they travel by. Kept on
@@ -71,7 +77,10 @@ class ChannelHub {
     /** Starts handing this channel's messages to `follower`; returns how to stop. */
     follow(channel: string, follower: Follower): () => void {
         let followers = this.#followers.get(channel);
-        if (followers === undefined) this.#followers.set(channel, (followers = new Set()));
+        if (followers === undefined) {
+            this.#followers.set(channel, (followers = new Set()));
+            this.transport().then((transport) => transport.followed?.(channel), () => {});
+        }
         followers.add(follower);
         return () => {
             followers.delete(follower);
@@ -92,7 +101,7 @@ class ChannelHub {
         return frame;
     }
 
-    readonly #deliver = (channel: string, message: ChannelMessage): boolean => {
+    readonly #deliver = (channel: string, message: ChannelMessage | LostEvents): boolean => {
         const followers = this.#followers.get(channel);
         if (followers === undefined) return false;
         for (const follower of followers) follower(message);
@@ -102,7 +111,12 @@ class ChannelHub {
     #replace(kind: string, settings: ChannelSettings): void {
         const previous = this.#transport;
         this.#kind = kind;
-        this.#transport = createTransport(settings, { deliver: this.#deliver, history: settings.history, channelsKept: settings.channelsKept ?? defaultChannelsKept });
+        this.#transport = createTransport(settings, {
+            deliver: this.#deliver,
+            history: settings.history,
+            channelsKept: settings.channelsKept ?? defaultChannelsKept,
+            redisTimeout: settings.redisTimeout ?? defaultRedisTimeout,
+        });
         this.#transport.catch(() => {}); // reported to whoever awaits it
         void previous?.then((transport) => transport.close()).catch(() => {});
     }
@@ -157,11 +171,22 @@ export class Channel implements Followable {
         this.name = name;
     }
 
-    /** Sends an event to every follower, wherever it is connected; resolves with the event's id. */
-    async publish(data: unknown, event?: string): Promise<string> {
+    /**
+     * Sends an event to every follower, wherever it is connected; resolves with the event's id. Rejects
+     * with a `PublishError` (a 503) when it cannot: `mayBePublished` says whether the event may reach
+     * followers all the same. With `{ key }` (an idempotency key, say the client's), a retry with the
+     * same key within ten minutes publishes nothing again and resolves with the first one's id.
+     */
+    async publish(data: unknown, event?: string, { key }: { key?: string } = {}): Promise<string> {
         if (event !== undefined) assertFieldValue("event name", event);
-        const transport = await hub.transport();
-        return String(await transport.publish(this.name, event === "" ? undefined : event, JSON.stringify(data) ?? ""));
+        if (key !== undefined && (typeof key !== "string" || key === "" || key.length > longestKey)) throw new TypeError(`A publish key is a string of 1 to ${longestKey} characters`);
+        const text = JSON.stringify(data) ?? "";
+        try {
+            const transport = await hub.transport();
+            return String(await transport.publish(this.name, event === "" ? undefined : event, text, key));
+        } catch (error) {
+            throw new PublishError(this.name, error);
+        }
     }
 
     /** An event stream that follows this channel: `return channel("chat").stream()`. */
@@ -175,10 +200,19 @@ export class Channel implements Followable {
      */
     async [follow](stream: SSEResponse): Promise<void> {
         let lastSent = -Infinity;
-        let waiting: ChannelMessage[] | null = [];
-        const send = (message: ChannelMessage) => {
+        let clientHas = stream.lastEventId ?? "";
+        let waiting: (ChannelMessage | LostEvents)[] | null = [];
+        // The client must reload: events up to `latestId` will not reach it. Later ones still do.
+        const reset = (latestId: number) => {
+            lastSent = latestId;
+            void stream[writeFrame](eventFrame({ event: resetEvent, id: latestId, data: { channel: this.name, lastEventId: clientHas } }));
+            clientHas = String(latestId);
+        };
+        const send = (message: ChannelMessage | LostEvents) => {
+            if ("lost" in message) return reset(message.lastId);
             if (message.id <= lastSent) return;
             lastSent = message.id;
+            clientHas = String(message.id);
             void stream[writeFrame](hub.frame(message));
         };
         // Following starts before the history is read, so no event falls between the two.
@@ -190,8 +224,7 @@ export class Channel implements Followable {
             if (lastEventId !== undefined && lastEventId !== "") {
                 const replay = await transport.replay(this.name, /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : NaN);
                 if ("tooOld" in replay) {
-                    lastSent = replay.latestId;
-                    void stream[writeFrame](eventFrame({ event: resetEvent, id: replay.latestId, data: { channel: this.name, lastEventId } }));
+                    reset(replay.latestId);
                 } else {
                     for (const message of replay.missed) send(message);
                 }

@@ -3,7 +3,7 @@ import { ChannelHistory, defaultChannelsKept } from "./history.ts";
 import type { ChannelMessage, ChannelTransport, Deliver, Replay, TransportOptions } from "./transport.ts";
 
 /** Between a worker and the primary of `vshs --workers`, over the cluster's IPC channel. */
-type Request = { vshs: "channel-publish"; request: number; channel: string; event: string | undefined; data: string } | { vshs: "channel-replay"; request: number; channel: string; afterId: number };
+type Request = { vshs: "channel-publish"; request: number; channel: string; event: string | undefined; data: string; key: string | undefined } | { vshs: "channel-replay"; request: number; channel: string; afterId: number };
 type Reply = { vshs: "channel-reply"; request: number; id?: number; replay?: Replay };
 type Delivery = { vshs: "channel-event"; channel: string; message: ChannelMessage };
 
@@ -21,8 +21,8 @@ export class ClusterTransport implements ChannelTransport {
         process.on("message", this.#onMessage);
     }
 
-    async publish(channel: string, event: string | undefined, data: string): Promise<number> {
-        const reply = await this.#ask({ vshs: "channel-publish", request: 0, channel, event, data });
+    async publish(channel: string, event: string | undefined, data: string, key?: string): Promise<number> {
+        const reply = await this.#ask({ vshs: "channel-publish", request: 0, channel, event, data, key });
         return reply.id!;
     }
 
@@ -66,7 +66,9 @@ export function relayChannels(history: number, channelsKept = defaultChannelsKep
     const kept = new ChannelHistory(history, channelsKept);
     cluster.on("message", (worker: Worker, request: Request) => {
         if (request?.vshs === "channel-publish") {
-            const message = kept.add(request.channel, request.event, request.data);
+            const earlier = kept.publishedWith(request.channel, request.key);
+            if (earlier !== undefined) return reply(worker, { vshs: "channel-reply", request: request.request, id: earlier });
+            const message = kept.add(request.channel, request.event, request.data, request.key);
             const delivery: Delivery = { vshs: "channel-event", channel: request.channel, message };
             for (const each of Object.values(cluster.workers ?? {})) if (each?.isConnected()) each.send(delivery);
             reply(worker, { vshs: "channel-reply", request: request.request, id: message.id });

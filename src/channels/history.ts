@@ -1,4 +1,4 @@
-import type { ChannelMessage, Replay } from "./transport.ts";
+import { keyLifetime, type ChannelMessage, type Replay } from "./transport.ts";
 
 /** How many channels keep their ids and events unless configured: those most recently published to. */
 export { defaultChannelsKept } from "../options.ts";
@@ -26,18 +26,27 @@ export class ChannelHistory {
     readonly #channels = new Map<string, KeptChannel>();
     /** The last id of any channel with nothing kept: below the first id it will give, and not below any id of a channel let go of. */
     #unkeptLastId = Date.now() * 1000 - 1;
+    /** Publish keys and the ids their events got, oldest first (one lifetime for all, so also first to expire). */
+    readonly #keys = new Map<string, { id: number; expires: number }>();
 
     constructor(eventsKept: number, channelsKept: number) {
         this.#eventsKept = eventsKept;
         this.#channelsKept = Math.max(1, channelsKept);
     }
 
-    /** Numbers an event and keeps it. */
-    add(channel: string, event: string | undefined, data: string): ChannelMessage {
-        const kept = this.#channels.get(channel) ?? { lastId: this.#unkeptLastId, events: [] };
+    /** The id the event published with this key got, while the key is remembered (see `keyLifetime`). */
+    publishedWith(channel: string, key: string | undefined): number | undefined {
+        return key === undefined ? undefined : this.#earlierId(`${channel}\u0000${key}`);
+    }
+
+    /** Numbers an event and keeps it, and its publish key if it has one. */
+    add(channel: string, event: string | undefined, data: string, key?: string): ChannelMessage {
+        const known = this.#channels.get(channel);
+        const kept = known ?? { lastId: this.#unkeptLastId, events: [] };
         this.#channels.delete(channel);
         this.#channels.set(channel, kept);
-        const message = { id: ++kept.lastId, event, data };
+        const message: ChannelMessage = known === undefined ? { id: ++kept.lastId, event, data, first: true } : { id: ++kept.lastId, event, data };
+        if (key !== undefined) this.#keys.set(`${channel}\u0000${key}`, { id: message.id, expires: Date.now() + keyLifetime });
         kept.events.push(message);
         if (kept.events.length > this.#eventsKept) kept.events.splice(0, kept.events.length - this.#eventsKept);
         this.#letGoOfOldest();
@@ -54,6 +63,16 @@ export class ChannelHistory {
         return this.#channels.size;
     }
 
+    /** The id a key's event got, if the key is still remembered; forgets expired keys, and the oldest past `channelsKept` (a bound as good as any). */
+    #earlierId(keyName: string): number | undefined {
+        const now = Date.now();
+        for (const [name, { expires }] of this.#keys) {
+            if (expires > now && this.#keys.size < this.#channelsKept) break;
+            this.#keys.delete(name);
+        }
+        return this.#keys.get(keyName)?.id;
+    }
+
     #letGoOfOldest(): void {
         for (const [channel, kept] of this.#channels) {
             if (this.#channels.size <= this.#channelsKept) return;
@@ -64,11 +83,17 @@ export class ChannelHistory {
 }
 
 /**
- * The events after `afterId`, given the channel's last id and the events still kept (oldest first).
- * An id from before what is kept, or from the future (another run of the server), cannot be resumed.
+ * The events after `afterId`, given the channel's last id and the last events kept (oldest first; only
+ * the last `lastId - afterId` are looked at). An id from before what is kept, or from the future
+ * (another run of the server), cannot be resumed; nor can one whose events are not all kept one after
+ * the other (a process sharing the Redis that keeps no history): a skipped event is never silent.
  */
 export function replayFrom({ lastId, events }: { lastId: number; events: readonly ChannelMessage[] }, afterId: number): Replay {
-    const oldestKept = events.length > 0 ? events[0]!.id : lastId + 1;
-    if (!Number.isSafeInteger(afterId) || afterId < oldestKept - 1 || afterId > lastId) return { tooOld: true, latestId: lastId };
-    return { missed: events.filter((message) => message.id > afterId) };
+    const tooOld: Replay = { tooOld: true, latestId: lastId };
+    if (!Number.isSafeInteger(afterId) || afterId > lastId) return tooOld;
+    const count = lastId - afterId;
+    if (count > events.length) return tooOld;
+    const missed = events.slice(events.length - count);
+    for (let index = 0; index < count; index++) if (missed[index]!.id !== afterId + 1 + index) return tooOld;
+    return { missed };
 }

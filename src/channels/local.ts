@@ -11,8 +11,10 @@ export class LocalTransport implements ChannelTransport {
         this.#history = new ChannelHistory(history, channelsKept);
     }
 
-    async publish(channel: string, event: string | undefined, data: string): Promise<number> {
-        const message = this.#history.add(channel, event, data);
+    async publish(channel: string, event: string | undefined, data: string, key?: string): Promise<number> {
+        const earlier = this.#history.publishedWith(channel, key);
+        if (earlier !== undefined) return earlier;
+        const message = this.#history.add(channel, event, data, key);
         this.#deliver(channel, message);
         return message.id;
     }

@@ -1,5 +1,5 @@
 // @redis/client: the core of node-redis, Redis's own client (no dependencies; scripts, pub/sub, reconnection), without the modules `redis` adds.
-import { createClient } from "@redis/client";
+import { createClient, ErrorReply } from "@redis/client";
 import { scripts } from "./redis-script.ts";
 import { hidePassword } from "./transport.ts";
 
@@ -11,15 +11,22 @@ export class RedisConnection {
     readonly client;
     readonly shownUrl: string;
     readonly #role: string;
+    readonly #timeout: number;
     #connected = false;
     #down = false;
 
-    constructor(url: string, role: string) {
+    /**
+     * `timeout`: how long a command may wait for its answer, in ms (0: no limit), so that a Redis that
+     * hangs fails commands as one that is gone does. `onLost`: called each time the connection is
+     * lost; `onBack`: each time it returns after a loss, once the subscriptions are renewed.
+     */
+    constructor(url: string, role: string, { timeout = 0, onLost, onBack }: { timeout?: number; onLost?: () => void; onBack?: () => void } = {}) {
         this.shownUrl = hidePassword(url);
         this.#role = role;
+        this.#timeout = timeout;
         this.client = createClient({
             url,
-            // A publish while Redis is away fails at once (the handler answers 500) instead of waiting in memory.
+            // A publish while Redis is away fails at once (the handler answers 503) instead of waiting in memory.
             disableOfflineQueue: true,
             scripts,
             socket: { reconnectStrategy: (retries) => (this.#connected ? Math.min(100 * 2 ** retries, 3000) : false) },
@@ -27,20 +34,37 @@ export class RedisConnection {
         this.client.on("error", (error: Error) => {
             if (!this.#connected || this.#down) return; // before: connect() reports it; during an outage: said once already
             this.#down = true;
+            onLost?.();
             console.error(`vshs: lost the ${this.#role} connection to Redis at ${this.shownUrl} (${describe(error)}); reconnecting`);
         });
         this.client.on("ready", () => {
-            if (this.#down) console.error(`vshs: the ${this.#role} connection to Redis at ${this.shownUrl} is back`);
+            if (!this.#down) return;
+            console.error(`vshs: the ${this.#role} connection to Redis at ${this.shownUrl} is back`);
             this.#down = false;
+            onBack?.();
         });
     }
 
-    /** Runs a command, saying in its error which Redis failed it (for the log of the request that asked). */
+    /**
+     * Runs a command, saying in its error which Redis failed it and whether the command may have run
+     * there: a command refused before it was sent did not, one that timed out or lost its connection
+     * after it was sent may have.
+     */
     async ask<T>(command: () => Promise<T>): Promise<T> {
+        const sentWhileReady = this.client.isReady;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-            return await command();
+            const answer = command();
+            if (this.#timeout === 0) return await answer;
+            answer.catch(() => {}); // its failure after the timeout is nobody's concern
+            // The client's own command timeout stops once a command is written: a Redis that hangs
+            // (frozen, swapping) accepts the bytes and never answers, so the wait for the answer is bounded here.
+            const noAnswer = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new NoAnswer(this.#timeout)), this.#timeout)));
+            return await Promise.race([answer, noAnswer]);
         } catch (error) {
-            throw new Error(`Redis at ${this.shownUrl}: ${describe(error)}`, { cause: error });
+            throw new RedisCommandError(`Redis at ${this.shownUrl}: ${describe(error)}`, sentWhileReady && !(error instanceof ErrorReply), { cause: error });
+        } finally {
+            clearTimeout(timer);
         }
     }
 
@@ -69,4 +93,20 @@ export function describe(error: unknown): string {
     if (!(error instanceof Error)) return String(error);
     const code = (error as { code?: unknown }).code;
     return error.message || (typeof code === "string" ? code : error.name);
+}
+
+/** A command that failed; `mayHaveRun` when Redis may have carried it out all the same (it timed out, or the connection broke after it was sent). */
+export class RedisCommandError extends Error {
+    readonly mayHaveRun: boolean;
+
+    constructor(message: string, mayHaveRun: boolean, options: ErrorOptions) {
+        super(message, options);
+        this.mayHaveRun = mayHaveRun;
+    }
+}
+
+class NoAnswer extends Error {
+    constructor(ms: number) {
+        super(`no answer within ${ms} ms`);
+    }
 }

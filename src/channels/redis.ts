@@ -2,39 +2,37 @@ import { ErrorReply } from "@redis/client";
 import { StartupError } from "../errors.ts";
 import { replayFrom } from "./history.ts";
 import { describe, RedisConnection } from "./redis-connection.ts";
-import { historyKey, idKey, parseMessage, prefix } from "./redis-script.ts";
-import { hidePassword, type ChannelMessage, type ChannelTransport, type Deliver, type Replay, type TransportOptions } from "./transport.ts";
+import { RedisFollowers, type Kept } from "./redis-followers.ts";
+import { parseMessage, prefix } from "./redis-script.ts";
+import { hidePassword, type ChannelTransport, type Replay, type TransportOptions } from "./transport.ts";
 
-/** A message from pub/sub: its channel, the event, and whether it starts a new counter (no gap before it). */
-type Arrival = [channel: string, message: ChannelMessage, fresh: boolean];
+/** Servers using one Redis hold their channel settings there this long, refreshing them at a third of it. */
+const settingsLifetime = 30_000;
 
 /**
  * Channels across processes and machines through Redis: one atomic script numbers each event
  * (a counter per channel), keeps the last `history` of them (a list) and publishes it; every
  * process follows all channels on a second connection (PSUBSCRIBE) and hands each message to
  * its followers. Loaded only when a Redis URL is configured.
+ *
+ * Followers here get every event once, in order, or word that some are lost (RedisFollowers).
  */
 export class RedisTransport implements ChannelTransport {
     readonly #commands: RedisConnection;
     readonly #subscriber: RedisConnection;
-    readonly #deliver: Deliver;
     readonly #history: number;
     readonly #channelsKept: number;
-    /**
-     * The last id handed over, to notice events lost while the subscriber reconnected: only for channels
-     * followed here (the others have nobody to catch up), for at most `channelsKept` of them, the one
-     * handed an event longest ago first out (a Map iterates in insertion order).
-     */
-    readonly #lastDelivered = new Map<string, number>();
-    /** While the events of a gap are fetched, the messages that arrive wait here, in order. */
-    #backlog: Arrival[] | null = null;
+    readonly #followers: RedisFollowers;
+    #lastSettingsSeen = "";
+    #closed = false;
+    #timers = new Set<ReturnType<typeof setTimeout>>();
 
-    private constructor(url: string, { deliver, history, channelsKept }: TransportOptions) {
-        this.#commands = new RedisConnection(url, "command");
-        this.#subscriber = new RedisConnection(url, "subscriber");
-        this.#deliver = deliver;
+    private constructor(url: string, { deliver, history, channelsKept, redisTimeout }: TransportOptions) {
+        this.#commands = new RedisConnection(url, "command", { timeout: redisTimeout });
+        this.#subscriber = new RedisConnection(url, "subscriber", { onLost: () => this.#followers.subscriptionLost(), onBack: () => this.#followers.subscriptionBack() });
         this.#history = history;
         this.#channelsKept = Math.max(1, channelsKept);
+        this.#followers = new RedisFollowers(deliver, (channel, afterId, allIfMore) => this.#read(channel, afterId, allIfMore), channelsKept);
     }
 
     /** Resolves once both connections are up and every channel is followed; rejects naming the URL if Redis cannot be reached. */
@@ -45,108 +43,84 @@ export class RedisTransport implements ChannelTransport {
         } catch (error) {
             throw new StartupError(`Cannot use the Redis URL ${hidePassword(url)}: ${describe(error)}`);
         }
+        const where = transport.#commands.shownUrl;
+        let held: string;
         try {
             await Promise.all([transport.#commands.open(), transport.#subscriber.open()]);
-            await transport.#subscriber.client.pSubscribe(`${prefix}*`, (text, pubsubChannel) => transport.#received(pubsubChannel.slice(prefix.length), text));
+            held = await transport.#holdSettings();
+            if (held === transport.#settings) await transport.#subscriber.client.pSubscribe(`${prefix}*`, (text, pubsubChannel) => transport.#received(pubsubChannel.slice(prefix.length), text));
         } catch (error) {
-            transport.#commands.destroy();
-            transport.#subscriber.destroy();
-            const where = transport.#commands.shownUrl;
+            await transport.close();
             throw new StartupError(error instanceof ErrorReply ? `Redis at ${where} refused the connection: ${describe(error)}` : `Cannot reach Redis at ${where}: ${describe(error)}`);
         }
+        if (held !== transport.#settings) {
+            await transport.close();
+            throw new StartupError(
+                `The vshs servers using Redis at ${where} keep channels with ${held}; this one was started with ${transport.#settings}: give every server the same --channel-history and --channels-kept (the settings are held while a server using them runs, and ${settingsLifetime / 1000} s after)`,
+            );
+        }
+        transport.#every(settingsLifetime / 3, () => void transport.#holdSettings().catch(() => {}));
         return transport;
     }
 
-    async publish(channel: string, event: string | undefined, data: string): Promise<number> {
+    async publish(channel: string, event: string | undefined, data: string, key?: string): Promise<number> {
         // The script puts the id in front of this object's fields (JSON.stringify leaves out an undefined event).
-        return this.#commands.ask(() => this.#commands.client.publishEvent(channel, Date.now() * 1000, this.#history, this.#channelsKept, JSON.stringify({ event, data })));
+        return this.#commands.ask(() => this.#commands.client.publishEvent(channel, this.#history, this.#channelsKept, JSON.stringify({ event, data }), key));
     }
 
     async replay(channel: string, afterId: number): Promise<Replay> {
-        return replayFrom(await this.#kept(channel), afterId);
+        const kept = await this.#read(channel, afterId, false);
+        return kept.counter ? replayFrom(kept, afterId) : { tooOld: true, latestId: kept.lastId };
+    }
+
+    followed(channel: string): void {
+        this.#followers.followed(channel);
     }
 
     /** Channels whose last id is remembered here; Redis keeps the rest. */
     keptChannels(): number {
-        return this.#lastDelivered.size;
+        return this.#followers.size;
     }
 
     async close(): Promise<void> {
+        this.#closed = true;
+        this.#followers.close();
+        for (const timer of this.#timers) clearTimeout(timer);
         await Promise.all([this.#subscriber.close(), this.#commands.close()]);
     }
 
-    /** The channel's last id and its kept events, read at one instant. */
-    async #kept(channel: string): Promise<{ lastId: number; events: ChannelMessage[] }> {
-        const [lastId, kept] = await this.#commands.ask(() => this.#commands.client.multi().get(idKey(channel)).lRange(historyKey(channel), 0, -1).exec());
-        const events = (kept as unknown as string[]).flatMap((text) => parseMessage(text)?.message ?? []);
-        // A channel never published to would start from the clock: any id a client holds is then from another run.
-        return { lastId: lastId === null ? Date.now() * 1000 - 1 : Number(lastId), events };
+    get #settings(): string {
+        return `history ${this.#history}, kept for ${this.#channelsKept} channels`;
+    }
+
+    /** The settings every server using this Redis holds; this server's if none are held. */
+    async #holdSettings(): Promise<string> {
+        const held = await this.#commands.ask(() => this.#commands.client.holdSettings(this.#settings, settingsLifetime));
+        if (held !== this.#settings && this.#lastSettingsSeen !== held) console.error(`vshs: the vshs servers using Redis at ${this.#commands.shownUrl} keep channels with ${held}, and this one with ${this.#settings}: clients resuming may be told to reload more often`);
+        this.#lastSettingsSeen = held;
+        return held;
+    }
+
+    /** The channel's last id and the events kept after `afterId` (all kept when more were missed, if `allIfMore`). */
+    async #read(channel: string, afterId: number, allIfMore: boolean): Promise<Kept> {
+        const [lastId, counter, ...kept] = await this.#commands.ask(() => this.#commands.client.replayEvents(channel, Number.isSafeInteger(afterId) ? afterId : -1, allIfMore));
+        return { lastId: Number(lastId), counter: counter === 1, events: kept.flatMap((text) => parseMessage(String(text)) ?? []) };
     }
 
     #received(channel: string, text: string): void {
-        const parsed = parseMessage(text);
-        if (parsed === undefined) return console.error(`vshs: ignored a message on Redis channel ${prefix}${channel} that vshs did not publish: ${text.slice(0, 200)}`);
-        if (this.#backlog !== null) this.#backlog.push([channel, parsed.message, parsed.fresh]);
-        else this.#receive(channel, parsed.message, parsed.fresh);
+        const message = parseMessage(text);
+        if (message === undefined) return console.error(`vshs: ignored a message on Redis channel ${prefix}${channel} that vshs did not publish: ${text.slice(0, 200)}`);
+        this.#followers.received(channel, message);
     }
 
-    #receive(channel: string, message: ChannelMessage, fresh: boolean): void {
-        // A new counter (the channel was let go of, or Redis restarted) owes nothing to the ids before it.
-        if (fresh) this.#lastDelivered.delete(channel);
-        const last = this.#lastDelivered.get(channel);
-        if (last !== undefined && message.id > last + 1) {
-            // Ids of a channel follow each other: a jump means the subscriber was away. The history has what it missed.
-            this.#backlog = [[channel, message, false]];
-            void this.#fillGap(channel, last, message.id);
-        } else {
-            this.#hand(channel, message);
-        }
+    #after(ms: number, then: () => void): void {
+        if (this.#closed) return;
+        const timer = setTimeout(() => (this.#timers.delete(timer), then()), ms);
+        timer.unref?.();
+        this.#timers.add(timer);
     }
 
-    async #fillGap(channel: string, last: number, arrived: number): Promise<void> {
-        const lost = (from: number, to: number) =>
-            console.error(`vshs: channel "${channel}": events ${from} to ${to} reached neither this process (its subscription to Redis was down) nor the history Redis keeps (too old, or Redis restarted empty): followers here miss them`);
-        try {
-            const found = (await this.#kept(channel)).events.filter((message) => message.id > last && message.id < arrived);
-            if (found.length === 0) lost(last + 1, arrived - 1);
-            else if (found[0]!.id > last + 1) lost(last + 1, found[0]!.id - 1);
-            for (const message of found) this.#hand(channel, message);
-        } catch (error) {
-            console.error(`vshs: channel "${channel}": could not fetch from Redis events ${last + 1} to ${arrived - 1}, missed while the subscription was down:`, error);
-        }
-        const handed = this.#lastDelivered.get(channel);
-        if (handed !== undefined && handed < arrived - 1) this.#remember(channel, arrived - 1);
-        const waiting = this.#backlog!;
-        this.#backlog = null;
-        for (let index = 0; index < waiting.length; index++) {
-            const backlog = this.#backlog as typeof waiting | null; // #receive may have met another gap
-            if (backlog !== null) {
-                backlog.push(...waiting.slice(index));
-                break;
-            }
-            this.#receive(...waiting[index]!);
-        }
-    }
-
-    /** Hands a message over once: pub/sub and the history may both bring it. */
-    #hand(channel: string, message: ChannelMessage): void {
-        const last = this.#lastDelivered.get(channel);
-        if (last !== undefined && message.id <= last) return;
-        let followed = true;
-        try {
-            followed = this.#deliver(channel, message);
-        } catch (error) {
-            console.error(`vshs: a follower of channel "${channel}" failed:`, error);
-        }
-        // Nobody here follows it: there is nothing to catch up on, and its name may come from a client.
-        if (followed) this.#remember(channel, message.id);
-        else this.#lastDelivered.delete(channel);
-    }
-
-    /** Re-inserted, so that the first entry is the channel handed an event longest ago. */
-    #remember(channel: string, lastId: number): void {
-        this.#lastDelivered.delete(channel);
-        this.#lastDelivered.set(channel, lastId);
-        if (this.#lastDelivered.size > this.#channelsKept) this.#lastDelivered.delete(this.#lastDelivered.keys().next().value!);
+    #every(ms: number, then: () => void): void {
+        this.#after(ms, () => (then(), this.#every(ms, then)));
     }
 }

@@ -11,6 +11,7 @@ const numberFlags = {
     heartbeat: "heartbeatInterval",
     "channel-history": "channelHistory",
     "channels-kept": "channelsKept",
+    "redis-timeout": "redisTimeout",
     "trust-proxy": "trustProxy",
 } as const satisfies Record<string, NumberOption>;
 type NumberFlag = keyof typeof numberFlags;
@@ -38,6 +39,7 @@ Options:
   --channel-history N     events each channel keeps for clients that reconnect (default: ${defaultOf("channel-history")})
   --channels-kept N       how many channels keep them: the N most recently published to (default: ${defaultOf("channels-kept")})
   --redis URL             channels and rate limits travel through this Redis server (default: $REDIS_URL)
+  --redis-timeout MS      a Redis command not answered within MS ms fails; 0: no limit (default: ${defaultOf("redis-timeout")})
   --secret-file FILE      sign cookies with the secret in FILE (one per line: the first signs,
                           all verify; default: $VSHS_SECRET)
   --trust-proxy N         believe N proxies in front about the client's address (default: ${defaultOf("trust-proxy")})
@@ -65,6 +67,7 @@ export interface ServeOptions {
     heartbeatInterval: number;
     channelHistory: number;
     channelsKept: number;
+    redisTimeout: number;
     trustProxy: number;
     redisUrl: string | undefined;
     /** Read when the server starts (each worker reads it too). */
@@ -169,6 +172,7 @@ export function startOptionsOf(options: ServeOptions): StartOptions {
         heartbeatInterval: options.heartbeatInterval,
         channelHistory: options.channelHistory,
         channelsKept: options.channelsKept,
+        redisTimeout: options.redisTimeout,
         trustProxy: options.trustProxy,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
         ...(options.secretFile === undefined ? {} : { secret: secretsIn(options.secretFile) }),

@@ -46,13 +46,13 @@ const scriptSha = createHash("sha1").update(script).digest("hex");
 export class RedisStore implements LimitStore {
     readonly #connection: RedisConnection;
 
-    private constructor(url: string) {
-        this.#connection = new RedisConnection(url, "rate-limit");
+    private constructor(url: string, timeout: number) {
+        this.#connection = new RedisConnection(url, "rate-limit", { timeout });
     }
 
     /** Resolves once connected; rejects naming the URL if Redis cannot be reached. */
-    static async connect(url: string): Promise<RedisStore> {
-        const store = new RedisStore(url);
+    static async connect(url: string, timeout: number): Promise<RedisStore> {
+        const store = new RedisStore(url, timeout);
         try {
             await store.#connection.open();
         } catch (error) {

@@ -8,6 +8,8 @@ import { LocalStore, type Limit, type LimitStore, type Verdict } from "./sliding
 export interface RateLimitSettings {
     /** Through Redis when set (the `redisUrl` option, or REDIS_URL). */
     redisUrl: string | undefined;
+    /** How long a Redis command may take, in ms (0: no limit). */
+    redisTimeout?: number;
 }
 
 const inProcess: RateLimitSettings = Object.freeze({ redisUrl: undefined });
@@ -109,7 +111,7 @@ function clusterWorker(): boolean {
 async function createStore(settings: RateLimitSettings): Promise<LimitStore> {
     if (settings.redisUrl) {
         const { RedisStore } = await import("./redis.ts");
-        return RedisStore.connect(settings.redisUrl);
+        return RedisStore.connect(settings.redisUrl, settings.redisTimeout ?? 0);
     }
     if (clusterWorker()) {
         const { ClusterStore } = await import("./cluster.ts");

@@ -114,6 +114,7 @@ export class SSEResponse {
         this.#lastWrite = performance.now();
         const room = sink.write(text);
         if (sink.pending() > this.#maxEventBuffer) {
+            this.#log(`An event stream was cut off: its client left more than ${this.#maxEventBuffer} bytes unread (maxEventBuffer)`);
             this.#cutOff();
             return quietRejection(new Error(`The client is not reading: more than ${this.#maxEventBuffer} bytes wait for it, so the stream was cut off`));
         }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { channel, type HandlerParams } from "vshs";
-import { ChannelHistory } from "../../src/channels/history.ts";
+import { ChannelHistory, replayFrom } from "../../src/channels/history.ts";
 import { openEventStream } from "../helpers/events.ts";
 import { serve } from "../helpers/server.ts";
 
@@ -39,6 +39,26 @@ async function publish(data: unknown): Promise<string> {
 }
 
 describe("channels (within one process)", () => {
+    it("publishes once per publish key: a retry with the same key resolves with the first event's id", async () => {
+        const [stream, elsewhere] = [openEventStream(server.url + "/rooms/keyed"), openEventStream(server.url + "/rooms/elsewhere")];
+        try {
+            await Promise.all([stream.opened, elsewhere.opened]);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            const first = await channel("keyed").publish({ order: 1 }, "order", { key: "order-1" });
+            assert.equal(await channel("keyed").publish({ order: 1 }, "order", { key: "order-1" }), first);
+            await channel("elsewhere").publish({ order: 1 }, "order", { key: "order-1" }); // a key is per channel
+            const second = await channel("keyed").publish({ order: 2 }, "order", { key: "order-2" });
+            assert.deepEqual((await stream.waitFor(2)).map((event) => event.id), [first, second]);
+            assert.equal((await elsewhere.waitFor(1)).length, 1);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            assert.equal(stream.events.length, 2);
+        } finally {
+            stream.close();
+            elsewhere.close();
+        }
+        await assert.rejects(channel("keyed").publish(1, undefined, { key: "" }), { name: "TypeError", message: "A publish key is a string of 1 to 200 characters" });
+    });
+
     it("delivers every published event to every follower, in order, with increasing ids", async () => {
         const first = openEventStream(server.url + "/news");
         const second = openEventStream(server.url + "/news");
@@ -155,6 +175,20 @@ describe("ChannelHistory (what the only process, or the cluster primary, keeps)"
         assert.equal(history.size, 3);
         for (let n = 0; n < 10_000; n++) history.add(`random-${n}`, undefined, "x");
         assert.equal(history.size, 3);
+    });
+
+    it("resumes only when every event after the id is kept, one after the other; else the client must reload", () => {
+        const event = (id: number) => ({ id, event: undefined, data: String(id) });
+        const events = [10, 11, 12, 13].map(event);
+        assert.deepEqual(replayFrom({ lastId: 13, events }, 11), { missed: [event(12), event(13)] });
+        assert.deepEqual(replayFrom({ lastId: 13, events }, 9), { missed: events });
+        assert.deepEqual(replayFrom({ lastId: 13, events }, 8), { tooOld: true, latestId: 13 });
+        assert.deepEqual(replayFrom({ lastId: 13, events }, 14), { tooOld: true, latestId: 13 });
+        // Kept by processes with different histories sharing a Redis: a hole is never skipped silently.
+        const holed = [10, 12, 13].map(event);
+        assert.deepEqual(replayFrom({ lastId: 13, events: holed }, 11), { missed: [event(12), event(13)] });
+        assert.deepEqual(replayFrom({ lastId: 13, events: holed }, 10), { tooOld: true, latestId: 13 });
+        assert.deepEqual(replayFrom({ lastId: 14, events: holed }, 12), { tooOld: true, latestId: 14 });
     });
 
     it("keeps ids without events when it keeps no history", () => {

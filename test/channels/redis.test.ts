@@ -1,60 +1,17 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { createClient } from "@redis/client";
 import { RedisTransport } from "../../src/channels/redis.ts";
-import type { ChannelMessage } from "../../src/channels/transport.ts";
+import type { ChannelMessage, LostEvents } from "../../src/channels/transport.ts";
 import { startCli, type RunningCli } from "../helpers/cli.ts";
 import { openEventStream } from "../helpers/events.ts";
 import { scriptCommand } from "../helpers/runtime.ts";
 import { fixturesDir } from "../helpers/server.ts";
+import { freePort, skipWithoutRedis, startRedis, until, type RedisServer } from "../helpers/redis.ts";
 
-// CI installs redis-server (.ci/run); elsewhere these tests need `apt-get install redis-server` or the like.
-const skip = spawnSync("redis-server", ["--version"]).status !== 0 && "redis-server is not installed (apt-get install redis-server): the Redis transport is not tested";
-
-interface RedisServer {
-    url: string;
-    port: number;
-    stop(): void;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as { port: number };
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
-
-/** A redis-server of its own on a free port of localhost, keeping nothing on disk; resolves once it accepts connections. */
-async function startRedis(): Promise<RedisServer> {
-    const port = await freePort();
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
-        child.stdout!.on("data", (chunk) => {
-            output += chunk;
-            if (output.includes("Ready to accept connections")) (clearTimeout(timer), resolve());
-        });
-        child.stderr!.on("data", (chunk) => (output += chunk));
-        child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`redis-server exited (${code}):\n${output}`))));
-    });
-    return { url: `redis://127.0.0.1:${port}`, port, stop: () => child.kill() };
-}
-
-/** Resolves once `condition()` holds, polling; rejects after `ms` saying what was awaited. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await condition())) {
-        if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-}
+const skip = skipWithoutRedis;
 
 /** What console.error prints while the test runs, without printing it. */
 function captureConsoleErrors(): { lines: string[]; restore(): void } {
@@ -71,11 +28,12 @@ function connectAdmin(url: string) {
 
 /** A transport standing for one process whose streams follow the channels `followed` says: what its `deliver` received, per channel. */
 async function connectTransport(url: string, history: number, channelsKept = 10_000, followed = (_channel: string) => true) {
-    const received = new Map<string, ChannelMessage[]>();
+    const received = new Map<string, (ChannelMessage | LostEvents)[]>();
     let count = 0;
     const transport = await RedisTransport.connect(url, {
         history,
         channelsKept,
+        redisTimeout: 0,
         deliver: (channel, message) => {
             (received.get(channel) ?? received.set(channel, []).get(channel)!).push(message);
             count++;
@@ -93,11 +51,14 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         redis = await startRedis();
         admin = await connectAdmin(redis.url);
     });
-    // Each test's transports are the only ones following while it runs.
-    afterEach(() => Promise.all(open.splice(0).map((transport) => transport.close())));
+    // Each test's transports are the only ones following while it runs; the next may keep channels otherwise.
+    afterEach(async () => {
+        await Promise.all(open.splice(0).map((transport) => transport.close()));
+        await admin.del("vshs:settings");
+    });
     after(async () => {
         await admin?.close();
-        redis?.stop();
+        await redis?.stop();
     });
 
     async function transportOf(history = 100, channelsKept?: number, followed?: (channel: string) => boolean) {
@@ -106,7 +67,7 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         return made;
     }
 
-    it("numbers from the clock in one sequence for every process, and delivers each event to each process once, in id order", async () => {
+    it("numbers from Redis's clock in one sequence for every process, and delivers each event to each process once, in id order", async () => {
         const [a, b] = await Promise.all([transportOf(), transportOf()]);
         const clock = Date.now() * 1000;
         const ids = await Promise.all(Array.from({ length: 100 }, (_, n) => (n % 2 === 0 ? a : b).transport.publish("order", "tick", String(n))));
@@ -115,9 +76,12 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         assert.equal(sorted[99]! - sorted[0]!, 99, "consecutive ids");
         for (const each of [a, b]) {
             await until("100 events", () => each.received("order").length >= 100);
-            const received = each.received("order");
+            const received = each.received("order") as ChannelMessage[];
             assert.deepEqual(received.map((message) => message.id), sorted);
-            for (const message of received) assert.deepEqual(message, { id: message.id, event: "tick", data: String(ids.indexOf(message.id)) });
+            for (const message of received) {
+                const first = message.id === sorted[0] ? { first: true } : {};
+                assert.deepEqual(message, { id: message.id, event: "tick", data: String(ids.indexOf(message.id)), ...first });
+            }
         }
         const unnamed = await a.transport.publish("order", undefined, '{"text":"line\\nbreak"}');
         await until("an event without a name", () => b.received("order").length === 101);
@@ -142,6 +106,23 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         assert.ok("tooOld" in fresh && fresh.latestId >= before - 1 && fresh.latestId < (await transport.publish("never-published", "e", "1")));
     });
 
+    it("reads from Redis only the events a resume replays, whatever the history kept", async () => {
+        const { transport } = await transportOf(1000);
+        const ids: number[] = [];
+        for (let n = 0; n < 300; n++) ids.push(await transport.publish("storm", "e", String(n)));
+        const watcher = await connectAdmin(redis.url);
+        const seen: string[] = [];
+        await watcher.monitor((line) => void seen.push(line));
+        try {
+            assert.deepEqual(await transport.replay("storm", ids[298]!), { missed: [{ id: ids[299]!, event: "e", data: "299" }] });
+            assert.deepEqual(await transport.replay("storm", ids[0]! - 5), { tooOld: true, latestId: ids[299] }, "older than the history: nothing read");
+            await until("the commands of both resumes", () => seen.filter((line) => line.includes('"LLEN"')).length === 2);
+        } finally {
+            await watcher.close();
+        }
+        assert.deepEqual(seen.filter((line) => line.includes('"LRANGE"')).map((line) => line.replace(/^.*?"LRANGE"/, "LRANGE")), ['LRANGE "vshs:channel:storm:history" "-1" "-1"']);
+    });
+
     it("fetches from the history the events its subscription missed, before handing over the next one", async () => {
         const { transport, received } = await transportOf(10);
         const first = await transport.publish("gap", "e", "first");
@@ -152,13 +133,13 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         const next = await transport.publish("gap", "e", "next");
         await until("three events", () => received("gap").length === 3);
         assert.deepEqual(received("gap"), [
-            { id: first, event: "e", data: "first" },
+            { id: first, event: "e", data: "first", first: true },
             { id: missed, event: "e", data: "missed" },
             { id: next, event: "e", data: "next" },
         ]);
     });
 
-    it("says so, and goes on, when the events its subscription missed are no longer kept", async () => {
+    it("tells its followers to reload, says so, and goes on, when the events its subscription missed are no longer kept", async () => {
         const { transport, received } = await transportOf(1);
         const first = await transport.publish("lost", "e", "first");
         await until("the first event", () => received("lost").length === 1);
@@ -166,11 +147,14 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         const errors = captureConsoleErrors();
         try {
             const next = await transport.publish("lost", "e", "next");
-            await until("the next event", () => received("lost").length === 2);
-            assert.deepEqual(received("lost")[1], { id: next, event: "e", data: "next" });
+            await until("the next event", () => received("lost").length === 3);
             assert.equal(next, first + 3);
+            assert.deepEqual(received("lost").slice(1), [
+                { lost: true, lastId: first + 2 },
+                { id: next, event: "e", data: "next" },
+            ]);
             assert.deepEqual(errors.lines, [
-                `vshs: channel "lost": events ${first + 1} to ${first + 2} reached neither this process (its subscription to Redis was down) nor the history Redis keeps (too old, or Redis restarted empty): followers here miss them`,
+                `vshs: channel "lost": events ${first + 1} to ${first + 2} were missed here (the subscription to Redis was away) and are no longer kept: followers here are told to reload (vshs-reset)`,
             ]);
         } finally {
             errors.restore();
@@ -189,7 +173,7 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
             let n = 2;
             await until("an event after the reconnection", async () => (await transport.publish("again", "e", String(n++)), received("again").length >= 3), 5000);
             await until("every event", () => received("again").length === n);
-            assert.deepEqual(received("again").map((message) => message.data), Array.from({ length: n }, (_, each) => String(each)));
+            assert.deepEqual((received("again") as ChannelMessage[]).map((message) => message.data), Array.from({ length: n }, (_, each) => String(each)));
             assert.equal(errors.lines.length, 2, errors.lines.join("\n"));
             assert.match(errors.lines[0]!, new RegExp(`^vshs: lost the subscriber connection to Redis at ${redis.url} \\(.+\\); reconnecting$`));
             assert.equal(errors.lines[1], `vshs: the subscriber connection to Redis at ${redis.url} is back`);
@@ -201,16 +185,16 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
     it("rejects connect() at once, naming the URL (not its password), when Redis cannot be reached or refuses", async () => {
         const closed = await freePort();
         const started = Date.now();
-        await assert.rejects(RedisTransport.connect(`redis://127.0.0.1:${closed}`, { history: 1, channelsKept: 1, deliver: () => false }), {
+        await assert.rejects(RedisTransport.connect(`redis://127.0.0.1:${closed}`, { history: 1, channelsKept: 1, redisTimeout: 0, deliver: () => false }), {
             name: "StartupError",
             message: `Cannot reach Redis at redis://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
         });
         assert.ok(Date.now() - started < 2000, "no reconnection loop at startup");
-        await assert.rejects(RedisTransport.connect(`redis://someone:secret@127.0.0.1:${redis.port}`, { history: 1, channelsKept: 1, deliver: () => false }), {
+        await assert.rejects(RedisTransport.connect(`redis://someone:secret@127.0.0.1:${redis.port}`, { history: 1, channelsKept: 1, redisTimeout: 0, deliver: () => false }), {
             name: "StartupError",
             message: /^Redis at redis:\/\/someone:\*\*\*@127\.0\.0\.1:\d+ refused the connection: WRONGPASS/,
         });
-        await assert.rejects(RedisTransport.connect("localhost:6379", { history: 1, channelsKept: 1, deliver: () => false }), { name: "StartupError", message: /^Cannot use the Redis URL localhost:6379: / });
+        await assert.rejects(RedisTransport.connect("localhost:6379", { history: 1, channelsKept: 1, redisTimeout: 0, deliver: () => false }), { name: "StartupError", message: /^Cannot use the Redis URL localhost:6379: / });
     });
 
     it("keeps in Redis nothing for channels only read, and only the channelsKept most recently published to", async () => {
@@ -231,7 +215,7 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
             const again = await transport.publish("first", "e", "again");
             assert.ok(again > first && again > gone.latestId);
             await until("the event after the restart", () => received("first").length === 2);
-            assert.deepEqual(received("first")[1], { id: again, event: "e", data: "again" });
+            assert.deepEqual(received("first")[1], { id: again, event: "e", data: "again", first: true });
             assert.deepEqual(errors.lines, []);
         } finally {
             errors.restore();
@@ -281,7 +265,7 @@ describe("channels through Redis between two vshs processes", { skip }, () => {
     after(async () => {
         for (const server of servers) server.signal("SIGTERM");
         await Promise.all(servers.map((server) => server.exited));
-        redis?.stop();
+        await redis?.stop();
     });
 
     /** Event streams on each server, each following the channel (an event published now reaches them all). */

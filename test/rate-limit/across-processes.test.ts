@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,6 +9,7 @@ import { RedisStore } from "../../src/rate-limit/redis.ts";
 import { useRateLimits } from "../../src/rate-limit/stores.ts";
 import { startCli, type RunningCli } from "../helpers/cli.ts";
 import { fixturesDir } from "../helpers/server.ts";
+import { freePort, skipWithoutRedis, startRedis, type RedisServer } from "../helpers/redis.ts";
 
 const routes = path.join(fixturesDir, "rate-limit/routes");
 
@@ -56,41 +55,15 @@ describe("rate limits across vshs --workers", () => {
     });
 });
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as { port: number };
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
-
-/** A redis-server of its own on a free port (as in test/channels/redis.test.ts), keeping nothing on disk. */
-async function startRedis(): Promise<{ url: string; stop(): void }> {
-    const port = await freePort();
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
-        child.stdout!.on("data", (chunk) => {
-            output += chunk;
-            if (output.includes("Ready to accept connections")) (clearTimeout(timer), resolve());
-        });
-        child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`redis-server exited (${code}):\n${output}`))));
-    });
-    return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
-}
-
 /** A plain client, to look at what the limits keep. */
 function connectAdmin(url: string) {
     return createClient({ url }).connect();
 }
 
-const skip = spawnSync("redis-server", ["--version"]).status !== 0 && "redis-server is not installed (apt-get install redis-server): rate limits through Redis are not tested";
+const skip = skipWithoutRedis;
 
 describe("rate limits through a real redis-server", { skip }, () => {
-    let redis: Awaited<ReturnType<typeof startRedis>>;
+    let redis: RedisServer;
     let admin: Awaited<ReturnType<typeof connectAdmin>>;
     const stores: RedisStore[] = [];
     const clis: RunningCli[] = [];
@@ -102,10 +75,10 @@ describe("rate limits through a real redis-server", { skip }, () => {
         for (const cli of clis) cli.signal("SIGTERM");
         await Promise.all([...clis.map((cli) => cli.exited), ...stores.map((store) => store.close())]);
         await admin?.close();
-        redis?.stop();
+        await redis?.stop();
     });
     const storeOf = async () => {
-        const store = await RedisStore.connect(redis.url);
+        const store = await RedisStore.connect(redis.url, 0);
         stores.push(store);
         return store;
     };

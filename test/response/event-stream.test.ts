@@ -329,16 +329,22 @@ describe("Server-Sent Events in production: heartbeats, slow clients, resume, sh
         assert.doesNotMatch(text, /^:\n/m);
     });
 
-    it("cuts off a client that stops reading once maxEventBuffer is passed; memory stays bounded", async () => {
+    it("cuts off a client that stops reading once maxEventBuffer is passed, and says so in the log; memory stays bounded", async () => {
         const socket = stalledClient(tuned.port, "/firehose");
+        const logged: string[] = [];
+        const original = console.error;
+        console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
         try {
             await until(() => firehose.closed === 1, 10_000);
+            console.error = original;
+            assert.deepEqual(logged, [`An event stream was cut off: its client left more than ${bound} bytes unread (maxEventBuffer)`]);
             // What the kernel's socket buffers took, plus the bound: nowhere near what the loop would send.
             assert.ok(firehose.sent < 48 * 1024 * 1024, `${firehose.sent} bytes were queued for a client that reads nothing`);
             const sentAtCutOff = firehose.sent;
             await sleep(100);
             assert.equal(firehose.sent, sentAtCutOff, "the loop stopped");
         } finally {
+            console.error = original;
             socket.destroy();
         }
         assert.equal(await (await tuned.fetch("/last-event-id")).status, 200, "the server keeps serving");
