@@ -2,7 +2,7 @@ import { accessLogger } from "./access-log.ts";
 import { createServerAdapter } from "./adapters/create-adapter.ts";
 import type { ErrorLogger } from "./contract.ts";
 import { corsPolicy } from "./cors.ts";
-import { useChannels } from "./channels/channel.ts";
+import { useChannels } from "./channels/hub.ts";
 import { useRateLimits } from "./rate-limit/stores.ts";
 import { resolveSettings } from "./options.ts";
 import { Pipeline } from "./pipeline.ts";

@@ -68,6 +68,20 @@ export class RedisConnection {
         }
     }
 
+    /** Resolves once the connection is up, or after `ms` if it is not back by then (what is asked of it then fails). */
+    whenReady(ms: number): Promise<void> {
+        if (this.client.isReady || !this.#connected) return Promise.resolve();
+        return new Promise((resolve) => {
+            const done = () => {
+                clearTimeout(timer);
+                this.client.off("ready", done);
+                resolve();
+            };
+            const timer = setTimeout(done, ms);
+            this.client.on("ready", done);
+        });
+    }
+
     async open(): Promise<void> {
         await this.client.connect();
         this.#connected = true;

@@ -11,6 +11,12 @@ export interface Kept {
 /** How followers read from Redis: the last id and the events after `afterId` (all kept when more were missed, if `allIfMore`). */
 export type ReadKept = (channel: string, afterId: number, allIfMore: boolean) => Promise<Kept>;
 
+/** What followers ask of Redis: reads, and a round trip on the subscription (it resolves only if the subscription is alive). */
+export interface FollowersRedis {
+    read: ReadKept;
+    pingSubscription(): Promise<unknown>;
+}
+
 /** A message from pub/sub, with its channel. */
 type Arrival = [channel: string, message: ChannelMessage];
 
@@ -24,6 +30,7 @@ type Arrival = [channel: string, message: ChannelMessage];
 export class RedisFollowers {
     readonly #deliver: Deliver;
     readonly #read: ReadKept;
+    readonly #pingSubscription: () => Promise<unknown>;
     readonly #channelsKept: number;
     /**
      * The last id handed over: only for channels followed here (the others have nobody to catch up),
@@ -46,9 +53,10 @@ export class RedisFollowers {
     #closed = false;
     readonly #timers = new Set<ReturnType<typeof setTimeout>>();
 
-    constructor(deliver: Deliver, read: ReadKept, channelsKept: number) {
+    constructor(deliver: Deliver, redis: FollowersRedis, channelsKept: number) {
         this.#deliver = deliver;
-        this.#read = read;
+        this.#read = redis.read;
+        this.#pingSubscription = redis.pingSubscription;
         this.#channelsKept = Math.max(1, channelsKept);
     }
 
@@ -73,25 +81,35 @@ export class RedisFollowers {
         this.#catchUp([...this.#lastDelivered.keys()]);
     }
 
-    /** The channel's first follower here: where it stands now is read, so that what is missed from then on is made up for. */
+    /**
+     * The channel's first follower here: where it stands now is read, so that what is missed from then
+     * on is made up for. The read and the subscription are two connections: a round trip on the
+     * subscription after the read shows that it did not drop before the read (a drop this process has
+     * not noticed yet would fail it). If it did, followers reload up to what the read found.
+     */
     followed(channel: string): void {
         if (this.#lastDelivered.has(channel)) return;
         const [losses, returns] = [this.#losses, this.#returns];
-        this.#read(channel, Number.MAX_SAFE_INTEGER, false).then(
-            ({ lastId }) => {
-                if (this.#lastDelivered.has(channel) || this.#closed) return;
-                if (losses === this.#losses) {
-                    this.#remember(channel, lastId);
-                    this.#tentative.add(channel);
-                    return;
-                }
-                // The subscription was lost while this was read: events may have gone by unseen before the
-                // read, so followers reload up to what it found, and catch up after it once the subscription is back.
-                this.#lose(channel, lastId);
-                if (returns !== this.#returns) this.#catchUp([channel]);
-            },
-            () => {}, // Redis is away: the channel is caught up on from the first event that reaches here
-        );
+        let lastId: number;
+        this.#read(channel, Number.MAX_SAFE_INTEGER, false)
+            .then((kept) => ((lastId = kept.lastId), this.#pingSubscription().catch(() => {})))
+            .then(
+                () => {
+                    if (this.#lastDelivered.has(channel) || this.#closed) return;
+                    if (losses === this.#losses) {
+                        this.#remember(channel, lastId);
+                        this.#tentative.add(channel);
+                    } else this.#lose(channel, lastId);
+                    // Back since the read was asked for: the catch-up then did not know this channel.
+                    if (returns !== this.#returns) this.#catchUp([channel]);
+                },
+                () => {}, // Redis is away: the channel is caught up on from the first event that reaches here
+            );
+    }
+
+    /** Nobody follows the channel here any more. */
+    unfollowed(channel: string): void {
+        if (!this.#toFill.has(channel)) this.#forget(channel);
     }
 
     close(): void {
@@ -101,7 +119,7 @@ export class RedisFollowers {
 
     #receive(channel: string, message: ChannelMessage): void {
         const last = this.#lastDelivered.get(channel);
-        if (last === undefined) return this.#hand(channel, message);
+        if (last === undefined || (message.id === last && this.#tentative.has(channel))) return this.#hand(channel, message);
         if (message.first) {
             // A new counter (the channel was let go of, or Redis restarted) owes nothing to the ids before
             // it, but if its ids do not go on above them (Redis's clock went back), clients must reload.
@@ -148,9 +166,14 @@ export class RedisFollowers {
         try {
             kept = await this.#read(channel, last, true);
         } catch (error) {
-            console.error(`vshs: channel "${channel}": could not read from Redis the events missed after ${last}:`, describe(error));
-            if (arrival !== undefined) this.#lose(channel, arrival.id - 1);
-            else this.#after(1000, () => this.#catchUp([channel]));
+            const why = describe(error);
+            if (arrival === undefined) {
+                console.error(`vshs: channel "${channel}": could not read from Redis the events after ${last} to catch up (trying again in a second): ${why}`);
+                this.#after(1000, () => this.#catchUp([channel]));
+            } else {
+                console.error(`vshs: channel "${channel}": could not read from Redis events ${last + 1} to ${arrival.id - 1}, which did not reach this process: followers here are told to reload (vshs-reset): ${why}`);
+                this.#lose(channel, arrival.id - 1);
+            }
             return;
         }
         if (!kept.counter) return; // nothing published since Redis restarted empty or let the channel go: nothing missed

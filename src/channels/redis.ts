@@ -8,6 +8,8 @@ import { hidePassword, type ChannelTransport, type Replay, type TransportOptions
 
 /** Servers using one Redis hold their channel settings there this long, refreshing them at a third of it. */
 const settingsLifetime = 30_000;
+/** How long a catch-up waits for the command connection to come back (it is tried again later if not). */
+const catchUpWait = 5000;
 
 /**
  * Channels across processes and machines through Redis: one atomic script numbers each event
@@ -23,6 +25,7 @@ export class RedisTransport implements ChannelTransport {
     readonly #history: number;
     readonly #channelsKept: number;
     readonly #followers: RedisFollowers;
+    readonly #reads = new Map<string, Promise<Kept>>();
     #lastSettingsSeen = "";
     #closed = false;
     #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -32,7 +35,15 @@ export class RedisTransport implements ChannelTransport {
         this.#subscriber = new RedisConnection(url, "subscriber", { onLost: () => this.#followers.subscriptionLost(), onBack: () => this.#followers.subscriptionBack() });
         this.#history = history;
         this.#channelsKept = Math.max(1, channelsKept);
-        this.#followers = new RedisFollowers(deliver, (channel, afterId, allIfMore) => this.#read(channel, afterId, allIfMore), channelsKept);
+        this.#followers = new RedisFollowers(
+            deliver,
+            {
+                // Both connections come back after Redis does, in any order: the subscription's catch-up waits for the other.
+                read: (channel, afterId, allIfMore) => this.#commands.whenReady(catchUpWait).then(() => this.#read(channel, afterId, allIfMore)),
+                pingSubscription: () => this.#subscriber.ask(() => this.#subscriber.client.ping()),
+            },
+            channelsKept,
+        );
     }
 
     /** Resolves once both connections are up and every channel is followed; rejects naming the URL if Redis cannot be reached. */
@@ -77,6 +88,10 @@ export class RedisTransport implements ChannelTransport {
         this.#followers.followed(channel);
     }
 
+    unfollowed(channel: string): void {
+        this.#followers.unfollowed(channel);
+    }
+
     /** Channels whose last id is remembered here; Redis keeps the rest. */
     keptChannels(): number {
         return this.#followers.size;
@@ -101,8 +116,22 @@ export class RedisTransport implements ChannelTransport {
         return held;
     }
 
-    /** The channel's last id and the events kept after `afterId` (all kept when more were missed, if `allIfMore`). */
-    async #read(channel: string, afterId: number, allIfMore: boolean): Promise<Kept> {
+    /**
+     * The channel's last id and the events kept after `afterId` (all kept when more were missed, if
+     * `allIfMore`). Clients coming back together (after a deploy) mostly hold the same last id: one
+     * read in flight serves all who ask for the same thing meanwhile.
+     */
+    #read(channel: string, afterId: number, allIfMore: boolean): Promise<Kept> {
+        const key = `${allIfMore ? "all" : "after"} ${afterId} ${channel}`;
+        let read = this.#reads.get(key);
+        if (read === undefined) {
+            this.#reads.set(key, (read = this.#readNow(channel, afterId, allIfMore)));
+            void read.finally(() => this.#reads.delete(key)).catch(() => {});
+        }
+        return read;
+    }
+
+    async #readNow(channel: string, afterId: number, allIfMore: boolean): Promise<Kept> {
         const [lastId, counter, ...kept] = await this.#commands.ask(() => this.#commands.client.replayEvents(channel, Number.isSafeInteger(afterId) ? afterId : -1, allIfMore));
         return { lastId: Number(lastId), counter: counter === 1, events: kept.flatMap((text) => parseMessage(String(text)) ?? []) };
     }

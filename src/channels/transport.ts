@@ -40,6 +40,8 @@ export interface ChannelTransport {
     replay(channel: string, afterId: number): Promise<Replay>;
     /** The channel has its first follower in this process: from now on, none of its events may be missed here. */
     followed?(channel: string): void;
+    /** The channel's last follower in this process has gone: nothing need be kept for it here. */
+    unfollowed?(channel: string): void;
     /** How many channels this process keeps something for between events (for tests). */
     keptChannels(): number;
     /** Lets go of connections and timers. */

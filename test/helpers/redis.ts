@@ -33,8 +33,9 @@ export async function startRedis(): Promise<RedisServer> {
     return {
         url: `redis://127.0.0.1:${port}`,
         port,
-        pause: () => void child.kill("SIGSTOP"),
-        resume: () => void child.kill("SIGCONT"),
+        // process.kill: after child.kill(), Deno's ChildProcess ignores any later kill() of it.
+        pause: () => process.kill(child.pid!, "SIGSTOP"),
+        resume: () => process.kill(child.pid!, "SIGCONT"),
         stop: () => end(child),
         restart: async () => {
             await end(child);
@@ -60,7 +61,9 @@ function launch(port: number): Promise<ChildProcess> {
 function end(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGCONT");
+    try {
+        process.kill(child.pid!, "SIGCONT");
+    } catch {} // it has just ended
     child.kill("SIGKILL");
     return exited;
 }
