@@ -72,6 +72,26 @@ describe("channels across vshs --workers", () => {
     });
 });
 
+describe("vshs --workers when its primary dies", () => {
+    it("ends every worker too, so that whatever supervises vshs starts it again whole", async () => {
+        const cli = await startCli([path.join(fixturesDir, "channels"), "--port", "0", "--workers", "2", "--quiet"]);
+        const streams = await streamsOnEveryWorker(cli.url + "/feed", 2);
+        const workers = streams.map((stream) => Number(stream.events[0]!.data));
+        cli.signal("SIGKILL");
+        const alive = (pid: number) => {
+            try {
+                return process.kill(pid, 0);
+            } catch {
+                return false;
+            }
+        };
+        const deadline = Date.now() + 10_000;
+        while (workers.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        streams.forEach((stream) => stream.close());
+        assert.deepEqual(workers.filter(alive), [], "no worker outlives its primary");
+    });
+});
+
 /** Resolves with the URL a vshs worker serves once it says it listens. */
 function listening(worker: Worker): Promise<string> {
     return new Promise((resolve, reject) => {
