@@ -83,17 +83,21 @@ export class ChannelHistory {
 }
 
 /**
- * The events after `afterId`, given the channel's last id and the last events kept (oldest first; only
- * the last `lastId - afterId` are looked at). An id from before what is kept, or from the future
+ * The events after `afterId`, given the channel's last id and the last events kept (oldest first; from
+ * Redis, only those after `afterId`). An id from before what is kept, or from the future
  * (another run of the server), cannot be resumed; nor can one whose events are not all kept one after
  * the other (a process sharing the Redis that keeps no history): a skipped event is never silent.
  */
 export function replayFrom({ lastId, events }: { lastId: number; events: readonly ChannelMessage[] }, afterId: number): Replay {
-    const tooOld: Replay = { tooOld: true, latestId: lastId };
-    if (!Number.isSafeInteger(afterId) || afterId > lastId) return tooOld;
+    if (!Number.isSafeInteger(afterId) || afterId > lastId) return { tooOld: true, latestId: lastId };
+    const tail = consecutiveTail(events, lastId);
     const count = lastId - afterId;
-    if (count > events.length) return tooOld;
-    const missed = events.slice(events.length - count);
-    for (let index = 0; index < count; index++) if (missed[index]!.id !== afterId + 1 + index) return tooOld;
-    return { missed };
+    return count <= tail.length ? { missed: tail.slice(tail.length - count) } : { tooOld: true, latestId: lastId };
+}
+
+/** The last events that follow each other and end at `lastId` (none if the last kept is not `lastId`). */
+export function consecutiveTail(events: readonly ChannelMessage[], lastId: number): ChannelMessage[] {
+    let start = events.length;
+    while (start > 0 && events[start - 1]!.id === lastId - (events.length - start)) start--;
+    return events.slice(start);
 }

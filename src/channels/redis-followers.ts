@@ -1,3 +1,4 @@
+import { consecutiveTail } from "./history.ts";
 import { describe } from "./redis-connection.ts";
 import type { ChannelMessage, Deliver } from "./transport.ts";
 
@@ -43,6 +44,8 @@ export class RedisFollowers {
      * be on its way through pub/sub (the read and the subscription are two connections), so it is handed.
      */
     readonly #tentative = new Set<string>();
+    /** The channels followed here, as the hub said. */
+    readonly #followed = new Set<string>();
     /** While missed events are fetched, the messages that arrive wait here, in order. */
     #backlog: Arrival[] | null = null;
     /** The channels whose missed events are still to be fetched, with the message that showed the gap, if one did. */
@@ -88,6 +91,7 @@ export class RedisFollowers {
      * not noticed yet would fail it). If it did, followers reload up to what the read found.
      */
     followed(channel: string): void {
+        this.#followed.add(channel);
         if (this.#lastDelivered.has(channel)) return;
         const [losses, returns] = [this.#losses, this.#returns];
         let lastId: number;
@@ -95,7 +99,7 @@ export class RedisFollowers {
             .then((kept) => ((lastId = kept.lastId), this.#pingSubscription().catch(() => {})))
             .then(
                 () => {
-                    if (this.#lastDelivered.has(channel) || this.#closed) return;
+                    if (this.#lastDelivered.has(channel) || !this.#followed.has(channel) || this.#closed) return;
                     if (losses === this.#losses) {
                         this.#remember(channel, lastId);
                         this.#tentative.add(channel);
@@ -109,6 +113,7 @@ export class RedisFollowers {
 
     /** Nobody follows the channel here any more. */
     unfollowed(channel: string): void {
+        this.#followed.delete(channel);
         if (!this.#toFill.has(channel)) this.#forget(channel);
     }
 
@@ -231,11 +236,4 @@ export class RedisFollowers {
         timer.unref?.();
         this.#timers.add(timer);
     }
-}
-
-/** The last events that follow each other and end at `lastId` (none if the last kept is not `lastId`). */
-function consecutiveTail(events: readonly ChannelMessage[], lastId: number): ChannelMessage[] {
-    let start = events.length;
-    while (start > 0 && events[start - 1]!.id === lastId - (events.length - start)) start--;
-    return events.slice(start);
 }

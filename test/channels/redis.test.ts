@@ -230,6 +230,19 @@ describe("RedisTransport against a real redis-server", { skip }, () => {
         assert.equal(following.transport.keptChannels(), 20);
     });
 
+    it("keeps nothing for channels followed here and then left, however many", async () => {
+        const { transport, received } = await transportOf(5, 10_000);
+        await transport.publish("left-0", "e", "1"); // one with a counter, the others without
+        await until("the event", () => received("left-0").length === 1);
+        for (let n = 0; n < 500; n++) transport.followed(`left-${n}`);
+        for (let n = 0; n < 250; n++) transport.unfollowed(`left-${n}`);
+        await until("the reads of the channels still followed", () => transport.keptChannels() === 250);
+        for (let n = 250; n < 500; n++) transport.unfollowed(`left-${n}`);
+        assert.equal(transport.keptChannels(), 0);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // reads still in flight keep nothing either
+        assert.equal(transport.keptChannels(), 0);
+    });
+
     it("lets the process end once the server that used it is closed", async () => {
         const [command, args] = scriptCommand(path.join(fixturesDir, "redis-exits.mjs"), [redis.url]);
         const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], timeout: 10_000 });
