@@ -55,12 +55,44 @@ export type Answer =
     /** `length` bytes of a file from `start` (headers, Content-Length included, already decided). */
     | { kind: "file"; status: 200 | 206; headers: Readonly<AnswerHeaders>; path: string; start: number; length: number }
     /** An event stream: the adapter sends the headers, then opens the stream on its sink. */
-    | { kind: "events"; status: 200; headers: Readonly<AnswerHeaders>; stream: EventStream };
+    | { kind: "events"; status: 200; headers: Readonly<AnswerHeaders>; stream: EventStream }
+    /**
+     * A WebSocket: the request is a valid upgrade (checked by the pipeline); the adapter completes the
+     * handshake with `headers` and the protocol chosen, then opens the session on its link.
+     */
+    | { kind: "socket"; status: 101; headers: Readonly<AnswerHeaders>; socket: SocketSession };
 
 export type BytesAnswer = Extract<Answer, { kind: "bytes" }>;
 export type StreamAnswer = Extract<Answer, { kind: "stream" }>;
 export type FileAnswer = Extract<Answer, { kind: "file" }>;
 export type EventsAnswer = Extract<Answer, { kind: "events" }>;
+export type SocketAnswer = Extract<Answer, { kind: "socket" }>;
+
+/** A WebSocket as an adapter sees it: opened once the handshake is done, given each message, told when it closes. */
+export interface SocketSession {
+    /** The subprotocol to answer with ("" for none), chosen from the request's Sec-WebSocket-Protocol. */
+    readonly protocol: string;
+    open(link: SocketLink): void;
+    message(data: string | Uint8Array): void;
+    /** The socket has closed (or could not open): the code and reason the client sent, 1006 if none. */
+    gone(code: number, reason: string): void;
+}
+
+/** Where a WebSocket's messages go: implemented by each adapter over its runtime's socket. */
+export interface SocketLink {
+    /** A string as a text frame, bytes as a binary frame. */
+    send(data: string | Uint8Array): void;
+    /** Bytes queued and not yet taken by the connection. */
+    buffered(): number;
+    /** Resolves once the queue is empty, or the socket closed. */
+    drained(): Promise<void>;
+    /** Starts the closing handshake. */
+    close(code: number, reason: string): void;
+    /** Drops the connection at once (a client that does not read, or does not answer pings). */
+    terminate(): void;
+    /** Sends a ping; `onPong` is called when the pong comes. */
+    ping(onPong: () => void): void;
+}
 
 /** An event stream as an adapter sees it: opened once its headers are sent, told when the client leaves. */
 export interface EventStream {
@@ -100,6 +132,7 @@ export type AccessLogSink = (entry: AccessLogEntry) => void;
 /** The limits an adapter applies itself (the runtime's server enforces some before the pipeline runs). */
 export interface ConnectionLimits {
     maxBodySize: number;
+    maxMessageSize: number;
     maxHeaderSize: number;
     headersTimeout: number;
     bodyTimeout: number;

@@ -1,6 +1,7 @@
 export { startHTTPServer, startHTTPServer as default } from "./server.ts";
 export { HTTPError } from "./errors.ts";
 export { SSEResponse } from "./response/event-stream.ts";
+export { WebSocketResponse } from "./response/web-socket.ts";
 export { channel, Channel } from "./channels/channel.ts";
 export { PublishError } from "./channels/publish-error.ts";
 export { getQuery } from "./request/query.ts";

@@ -26,8 +26,10 @@ export const limitDefaults = {
     keepAliveTimeout: 5_000,
     /** ms a handler may take to return its value → 503; 0: no limit. */
     handlerTimeout: 30_000,
-    /** Bytes an event stream's client may leave unread before it is cut off. */
+    /** Bytes an event stream's or a WebSocket's client may leave unread before it is cut off. */
     maxEventBuffer: 1024 * 1024,
+    /** Bytes of one WebSocket message (all its frames) → the socket is closed with 1009. */
+    maxMessageSize: 1024 * 1024,
     /** ms `close()` waits for requests in flight before closing their connections. */
     shutdownTimeout: 10_000,
 } as const;

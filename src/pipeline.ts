@@ -9,7 +9,9 @@ import { textAnswer, withoutBody } from "./response/answer.ts";
 import type { OpenStreams } from "./response/open-streams.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
-import { toAnswer, type ToEventStream } from "./response/to-response.ts";
+import { toAnswer, type LongLived } from "./response/to-response.ts";
+import { checkUpgrade, chooseProtocol } from "./request/upgrade.ts";
+import type { OpenSockets } from "./response/open-sockets.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
@@ -30,6 +32,8 @@ export interface PipelineConfig {
     fallbackHost: string;
     /** Where the event streams handlers return are followed. */
     streams: OpenStreams;
+    /** Where the WebSockets handlers return are followed. */
+    sockets: OpenSockets;
     logError: ErrorLogger;
 }
 
@@ -135,7 +139,7 @@ export class Pipeline implements AnswerSource {
     #answer(incoming: Incoming, match: RouteMatch, value: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         let answer: Answer;
         try {
-            answer = toAnswer(value, this.#base(incoming), this.#eventStreamOf(match.handler));
+            answer = toAnswer(value, this.#base(incoming), this.#longLived(match.handler, incoming));
         } catch (error) {
             return fail(error);
         }
@@ -206,7 +210,7 @@ export class Pipeline implements AnswerSource {
         if (errorRoute) {
             try {
                 const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming, this.#config.secrets));
-                return toAnswer(value, base, this.#eventStreamOf(errorRoute.handler), status);
+                return toAnswer(value, base, this.#longLived(errorRoute.handler, incoming), status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
             }
@@ -219,9 +223,16 @@ export class Pipeline implements AnswerSource {
         return this.#config.exposeErrors ? `Could not send the answer: ${error instanceof Error ? error.message : String(error)}` : "Internal Server Error";
     }
 
-    /** How an SSEResponse from `handler` becomes an answer's stream, followed by the server's OpenStreams. */
-    #eventStreamOf(handler: Handler): ToEventStream {
-        return (stream) => this.#config.streams.eventStream(stream, handler);
+    /** How an SSEResponse or a WebSocketResponse from `handler` becomes an answer, followed by the server's OpenStreams or OpenSockets. */
+    #longLived(handler: Handler, incoming: Incoming): LongLived {
+        return {
+            eventStream: (stream) => this.#config.streams.eventStream(stream, handler),
+            socket: (socket, base) => {
+                const upgrade = checkUpgrade(incoming);
+                if (!upgrade.valid) return textAnswer(upgrade.status, { ...base, ...upgrade.headers }, upgrade.message);
+                return { kind: "socket", status: 101, headers: base, socket: this.#config.sockets.session(socket, handler, chooseProtocol(socket.protocols, upgrade.offered)) };
+            },
+        };
     }
 
     #errorRoute(method: string, status: number) {

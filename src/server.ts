@@ -10,6 +10,7 @@ import { checkRoutes } from "./router/check-routes.ts";
 import { loadRouteFolder, routeObjectEntries } from "./router/route-entries.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
 import { OpenStreams } from "./response/open-streams.ts";
+import { OpenSockets } from "./response/open-sockets.ts";
 import { runtime } from "./runtime.ts";
 import { shutDown } from "./shutdown.ts";
 import { watchRoutes } from "./watch-mode.ts";
@@ -28,6 +29,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     const folder = "folder" in routes ? routes.folder : null;
 
     const streams = new OpenStreams({ ...settings.streams, log: logError });
+    const sockets = new OpenSockets({ ...settings.streams, log: logError });
     const entries = "handlers" in routes ? routeObjectEntries(routes.handlers) : await loadRouteFolder(routes.folder, { tolerant: watch, generation: watch ? 1 : 0, logError });
     const pipeline = new Pipeline({
         router: buildRouter(entries),
@@ -38,6 +40,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         secrets: settings.secrets,
         fallbackHost: hostPort(hostname, port),
         streams,
+        sockets,
         logError,
     });
     const releaseChannels = await useChannels(settings.channels);
@@ -51,7 +54,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         await releaseRateLimits();
     };
     const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits, trustProxy: settings.trustProxy });
-    const watcher = watch && folder !== null ? watchRoutes({ folder, pipeline, streams, buildRouter, logError }) : null;
+    const watcher = watch && folder !== null ? watchRoutes({ folder, pipeline, streams: [streams, sockets], buildRouter, logError }) : null;
     let boundPort: number;
     let closed: Promise<void> | undefined;
     try {
@@ -69,7 +72,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         },
         close: () => (closed ??= (async () => {
             watcher?.close();
-            await shutDown(server, streams, limits.shutdownTimeout);
+            await shutDown(server, [streams, sockets], limits.shutdownTimeout);
             await release();
         })()),
     };

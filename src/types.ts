@@ -127,8 +127,10 @@ export interface StartOptions {
     shutdownTimeout?: number;
     /** An event stream quiet for this long gets a comment line, so proxies keep it open, in ms; 0 for none. Default 15 000. */
     heartbeatInterval?: number;
-    /** Bytes an event stream's client may leave unread before it is cut off. Default 1 MiB. */
+    /** Bytes an event stream's or a WebSocket's client may leave unread before it is cut off. Default 1 MiB. */
     maxEventBuffer?: number;
+    /** Bytes of one WebSocket message; a longer one closes the socket with 1009. Default 1 MiB. */
+    maxMessageSize?: number;
     /** Events each channel keeps for clients that reconnect with a Last-Event-ID. Default 1 000. */
     channelHistory?: number;
     /** How many channels keep their ids and events: those most recently published to. Default 10 000. */

@@ -6,7 +6,6 @@
  */
 import type { ErrorLogger } from "./contract.ts";
 import type { Pipeline } from "./pipeline.ts";
-import type { OpenStreams } from "./response/open-streams.ts";
 import { importedFiles } from "./router/load-route.ts";
 import { loadRouteFolder } from "./router/route-entries.ts";
 import type { Router, RouteEntry } from "./router/router.ts";
@@ -16,7 +15,8 @@ import type { Handler } from "./types.ts";
 export interface WatchMode {
     folder: string;
     pipeline: Pipeline;
-    streams: OpenStreams;
+    /** The event streams and WebSockets held open, of which those running a changed file's code are closed. */
+    streams: readonly { closeStale(isStale: (handler: Handler) => boolean): void }[];
     /** Builds the router of freshly loaded entries (printing its warnings). */
     buildRouter: (entries: RouteEntry[]) => Router;
     logError: ErrorLogger;
@@ -40,7 +40,7 @@ export function watchRoutes({ folder, pipeline, streams, buildRouter, logError }
             current = fingerprints(routeFiles(router));
             remember(router);
             // Its client reconnects (retry:) to the new code.
-            streams.closeStale(isStale);
+            for (const each of streams) each.closeStale(isStale);
             console.log(`Routes reloaded: ${router.entries.length} routes in ${Math.round(performance.now() - started)} ms`);
         } catch (error) {
             logError("Routes not reloaded, the previous ones still answer:", error instanceof Error ? error.message : error);

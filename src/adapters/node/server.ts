@@ -3,11 +3,13 @@
  * `Incoming` (incoming.ts) and writes the pipeline's `Answer` back (write-answer.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { timeRequest } from "../../access-log.ts";
 import { listenError } from "../listen-error.ts";
-import type { AccessLogSink, AdapterOptions, AnswerSource, ConnectionLimits, ServerAdapter } from "../../contract.ts";
+import type { AccessLogSink, AdapterOptions, Answer, AnswerSource, ConnectionLimits, ServerAdapter } from "../../contract.ts";
 import { NodeIncoming } from "./incoming.ts";
 import { AnswerWriter } from "./write-answer.ts";
+import { NodeSockets } from "./web-socket.ts";
 
 export class NodeServer implements ServerAdapter {
     readonly #server: http.Server;
@@ -16,6 +18,9 @@ export class NodeServer implements ServerAdapter {
     readonly #maxBodySize: number;
     readonly #trustProxy: number;
     readonly #writer: AnswerWriter;
+    readonly #sockets: NodeSockets;
+    /** The connection and first bytes of each upgrade request, for the socket answer to take over. */
+    readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer }>();
     #closing = false;
 
     constructor({ answers, logError, accessLog, limits, trustProxy }: AdapterOptions) {
@@ -28,6 +33,8 @@ export class NodeServer implements ServerAdapter {
         // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
         // refuses unread (too large, no route) is never asked for.
         this.#server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
+        this.#sockets = new NodeSockets(limits.maxMessageSize);
+        this.#server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.#upgrade(req, socket, head));
     }
 
     listen(port: number, hostname: string): Promise<number> {
@@ -53,6 +60,20 @@ export class NodeServer implements ServerAdapter {
         this.#server.closeAllConnections();
     }
 
+    /**
+     * A request asking to upgrade its connection goes through the pipeline like any other (routes,
+     * middleware, guards): given a ServerResponse on its connection, a refusal is an ordinary answer,
+     * after which the connection closes; a WebSocket route's answer hands the connection to `ws`.
+     */
+    #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+        const res = new http.ServerResponse(req);
+        res.assignSocket(socket);
+        res.shouldKeepAlive = false;
+        res.once("finish", () => socket.end());
+        this.#upgrades.set(req, { socket, head });
+        this.#handle(req, res, false);
+    }
+
     #handle(req: IncomingMessage, res: ServerResponse, awaitsContinue: boolean): void {
         if (this.#accessLog !== null) {
             const ended = timeRequest(this.#accessLog, req.method ?? "GET", req.url ?? "/");
@@ -62,12 +83,20 @@ export class NodeServer implements ServerAdapter {
         const answer = this.#answers.answer(incoming);
         if (answer instanceof Promise) {
             answer.then(
-                (ready) => this.#writer.write(req, res, incoming, ready),
+                (ready) => this.#write(req, res, incoming, ready),
                 (error: unknown) => this.#writer.fail(res, error),
             );
         } else {
-            this.#writer.write(req, res, incoming, answer);
+            this.#write(req, res, incoming, answer);
         }
+    }
+
+    #write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {
+        const upgrade = this.#upgrades.get(req);
+        if (answer.kind !== "socket") return this.#writer.write(req, res, incoming, answer);
+        if (upgrade === undefined || upgrade.socket.destroyed) return answer.socket.gone(1006, "");
+        res.detachSocket(upgrade.socket);
+        this.#sockets.accept(req, upgrade.socket, upgrade.head, answer);
     }
 }
 

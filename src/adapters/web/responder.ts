@@ -117,6 +117,12 @@ export class WebResponder {
                 case "events":
                     this.#runtime.onEventStream?.(request);
                     return new Response(eventBody(answer.stream, incoming.header("last-event-id"), incoming.exchange, () => ended(200)), { status: 200, headers: headersInit(headers) });
+                case "socket":
+                    // WORK IN PROGRESS (branch ws-routes): Deno.upgradeWebSocket and Bun's server.upgrade come next.
+                    answer.socket.gone(1006, "");
+                    incoming.finish();
+                    ended(501);
+                    return new Response("WebSockets are not served on this runtime yet", { status: 501 });
             }
         } catch (error) {
             return this.#failure(error, ended);

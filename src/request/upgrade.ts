@@ -1,0 +1,41 @@
+import type { Incoming } from "../contract.ts";
+
+/** What a WebSocket route makes of a request: a valid opening handshake, or why not (RFC 6455 §4.2.1, §4.4). */
+export type Upgrade = { valid: true; offered: string[] } | { valid: false; status: 400 | 426; message: string; headers: Record<string, string> };
+
+/** Any token of a comma-separated header, compared without case. */
+function hasToken(value: string | undefined, token: string): boolean {
+    return value !== undefined && value.split(",").some((each) => each.trim().toLowerCase() === token);
+}
+
+/** A Sec-WebSocket-Key is 16 random bytes in base64: 22 characters and "==". */
+const keyShape = /^[A-Za-z0-9+/]{22}==$/;
+
+/**
+ * Checks the opening handshake of a request to a WebSocket route. Not an upgrade at all (a plain GET,
+ * a HEAD): 426 naming the protocol to upgrade to. An upgrade of another version: 426 naming the one
+ * spoken. A malformed one (no key, not GET): 400.
+ */
+export function checkUpgrade(incoming: Incoming): Upgrade {
+    const upgrade = { upgrade: "websocket", connection: "Upgrade" };
+    if (!hasToken(incoming.header("upgrade"), "websocket") || !hasToken(incoming.header("connection"), "upgrade")) {
+        return { valid: false, status: 426, message: "This route speaks WebSocket: connect with a WebSocket client", headers: { ...upgrade, "sec-websocket-version": "13" } };
+    }
+    if (incoming.header("sec-websocket-version")?.trim() !== "13") {
+        return { valid: false, status: 426, message: "This server speaks WebSocket version 13 (Sec-WebSocket-Version)", headers: { ...upgrade, "sec-websocket-version": "13" } };
+    }
+    if (incoming.method !== "GET") return { valid: false, status: 400, message: "A WebSocket opening handshake is a GET", headers: {} };
+    if (!keyShape.test(incoming.header("sec-websocket-key")?.trim() ?? "")) {
+        return { valid: false, status: 400, message: "A WebSocket opening handshake needs a Sec-WebSocket-Key of 16 bytes in base64", headers: {} };
+    }
+    const offered = (incoming.header("sec-websocket-protocol") ?? "")
+        .split(",")
+        .map((each) => each.trim())
+        .filter((each) => each !== "");
+    return { valid: true, offered };
+}
+
+/** The route's first protocol that the client offers ("" when none is shared, or none is spoken). */
+export function chooseProtocol(spoken: readonly string[], offered: readonly string[]): string {
+    return spoken.find((protocol) => offered.includes(protocol)) ?? "";
+}
