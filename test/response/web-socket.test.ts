@@ -62,7 +62,7 @@ describe("WebSocket routes", () => {
     });
 
     it("answers a malformed upgrade as RFC 6455 says: another version 426, no key 400", async () => {
-        const upgrade = "GET /echo HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+        const upgrade = "GET /echo HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n";
         const version = await server.raw(`${upgrade}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n`);
         assert.equal(version.status, 426);
         assert.equal(version.headers["sec-websocket-version"], "13");

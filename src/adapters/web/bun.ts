@@ -7,6 +7,7 @@ import type { AdapterOptions, AnswerHeaders, ConnectionLimits, ServerAdapter } f
 import { listenError } from "../listen-error.ts";
 import { afterAuthority, type RequestLine } from "./incoming.ts";
 import { headersInit, WebResponder, type ResponseHeaders, type WebRuntime } from "./responder.ts";
+import { bunWebSocketHandlers, upgradeHeaders } from "./bun-socket.ts";
 
 /** The part of Bun's API this adapter uses (the project is type-checked without Bun's types). */
 interface BunServer {
@@ -14,6 +15,7 @@ interface BunServer {
     stop(closeActiveConnections?: boolean): Promise<void>;
     requestIP(request: Request): { address: string } | null;
     timeout(request: Request, seconds: number): void;
+    upgrade(request: Request, options: { headers: Headers; data: unknown }): boolean;
 }
 interface BunServeOptions {
     port: number;
@@ -22,8 +24,9 @@ interface BunServeOptions {
     reusePort: boolean;
     /** Seconds (at most 255; 0: none) a connection may stay silent, while idle or while its handler runs. */
     idleTimeout: number;
-    fetch(request: Request, server: BunServer): Response | Promise<Response>;
+    fetch(request: Request, server: BunServer): Response | undefined | Promise<Response | undefined>;
     error(error: unknown): Response;
+    websocket: ReturnType<typeof bunWebSocketHandlers>;
 }
 interface BunFile extends Blob {
     exists(): Promise<boolean>;
@@ -76,6 +79,11 @@ export class BunHTTPServer implements ServerAdapter {
             fileBody,
             // Bun closes connections idle for 10 s; some versions counted a quiet event stream as idle.
             onEventStream: (request) => this.#server?.timeout(request, 0),
+            upgrade(request, server, answer) {
+                if ((server as BunServer).upgrade(request, { headers: upgradeHeaders(answer), data: { session: answer.socket } })) return undefined;
+                answer.socket.gone(1006, "");
+                return new Response("The WebSocket handshake failed", { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+            },
         } satisfies WebRuntime);
     }
 
@@ -89,6 +97,7 @@ export class BunHTTPServer implements ServerAdapter {
                 // No 503 for requests still waiting at the shutdown deadline: stop(true) closes their connections.
                 fetch: (request, server) => this.#responder.respond(request, server),
                 error: (error) => this.#responder.serveError(error),
+                websocket: bunWebSocketHandlers(this.#limits.maxMessageSize),
             });
         } catch (error) {
             throw listenError(error, port, hostname);

@@ -7,6 +7,7 @@ import type { AdapterOptions, AnswerHeaders, ServerAdapter } from "../../contrac
 import { listenError } from "../listen-error.ts";
 import { afterAuthority, type RequestLine } from "./incoming.ts";
 import { fileStream, headersInit, WebResponder, type WebRuntime } from "./responder.ts";
+import { followWebSocket } from "./web-socket.ts";
 
 /** The part of Deno's API this adapter uses (the project is type-checked without Deno's types). */
 interface DenoServer {
@@ -25,7 +26,10 @@ interface DenoServeInfo {
     remoteAddr: { hostname: string };
 }
 type DenoHandler = (request: Request, info: DenoServeInfo) => Response | Promise<Response>;
-declare const Deno: { serve(options: DenoServeOptions, handler: DenoHandler): DenoServer };
+declare const Deno: {
+    serve(options: DenoServeOptions, handler: DenoHandler): DenoServer;
+    upgradeWebSocket(request: Request, options: { protocol?: string; idleTimeout?: number }): { socket: WebSocket; response: Response };
+};
 
 /**
  * Deno builds `request.url` as `http://` + the Host header + the target, the Host unchecked (one holding
@@ -45,20 +49,35 @@ const requestLine: RequestLine = {
     },
 };
 
-const deno: WebRuntime = {
-    requestLine,
-    clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname,
-    // A plain object: Deno sorts a Headers object's names each time a Response copies one, and takes a plain object faster.
-    responseHeaders: (headers: Readonly<AnswerHeaders>) => headersInit(headers),
-    fileBody: fileStream,
-};
+/** The Deno runtime; WebSocket messages are bounded at `maxMessageSize`. */
+function deno(maxMessageSize: number): WebRuntime {
+    return {
+        requestLine,
+        clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname,
+        // A plain object: Deno sorts a Headers object's names each time a Response copies one, and takes a plain object faster.
+        responseHeaders: (headers: Readonly<AnswerHeaders>) => headersInit(headers),
+        fileBody: fileStream,
+        upgrade(request, _info, answer) {
+            // The protocol goes in as a header: Deno's own check splits the client's list at ", " only,
+            // and refuses a protocol of a list written "a,b" (which RFC 6455 allows, and clients send).
+            const { socket, response } = Deno.upgradeWebSocket(request, {});
+            for (const [name, value] of Object.entries(answer.headers)) {
+                if (name === "content-type" || name === "content-length") continue;
+                for (const each of Array.isArray(value) ? value : [value]) response.headers.append(name, each);
+            }
+            if (answer.socket.protocol !== "") response.headers.set("sec-websocket-protocol", answer.socket.protocol);
+            followWebSocket(socket, answer.socket, maxMessageSize);
+            return response;
+        },
+    };
+}
 
 export class DenoHTTPServer implements ServerAdapter {
     readonly #responder: WebResponder;
     #server: DenoServer | undefined;
 
     constructor(options: AdapterOptions) {
-        this.#responder = new WebResponder(options, deno);
+        this.#responder = new WebResponder(options, deno(options.limits.maxMessageSize));
     }
 
     async listen(port: number, hostname: string): Promise<number> {
@@ -73,7 +92,7 @@ export class DenoHTTPServer implements ServerAdapter {
                 },
                 // Deno cannot close a connection by force: requests still waiting at the shutdown deadline
                 // must be answered (503) for its shutdown() to finish.
-                (request, info) => this.#responder.respondUnlessCutOff(request, info),
+                (request, info) => this.#responder.respondUnlessCutOff(request, info) as Response | Promise<Response>, // Deno's upgrades return a Response
             );
         } catch (error) {
             throw listenError(error, port, hostname);

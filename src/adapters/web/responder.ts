@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { timeRequest } from "../../access-log.ts";
-import type { AccessLogSink, AdapterOptions, Answer, AnswerHeaders, AnswerSource, ErrorLogger, FileAnswer } from "../../contract.ts";
+import type { AccessLogSink, AdapterOptions, Answer, AnswerHeaders, AnswerSource, ErrorLogger, FileAnswer, SocketAnswer } from "../../contract.ts";
 import { fileGoneAnswer } from "../../static/file-answer.ts";
 import { BodyCutOff, CutOffs, type CutOff } from "./cut-offs.ts";
 import { eventBody } from "./event-body.ts";
@@ -24,9 +24,17 @@ export interface WebRuntime extends RequestReading {
     fileBody(path: string, start: number, length: number): Promise<FileBody>;
     /** Called when an event stream starts, e.g. to lift the runtime's idle timeout for that request. */
     onEventStream?(request: Request): void;
+    /**
+     * Completes a WebSocket handshake the pipeline has checked, with the answer's headers and protocol,
+     * and opens its session: the Response to return (Deno), or undefined once the runtime has taken the
+     * request over (Bun).
+     */
+    upgrade(request: Request, context: unknown, answer: SocketAnswer): Response | undefined;
 }
 
 type Ended = (status: number) => void;
+/** A Response, or nothing where the runtime has taken the request over (Bun, after a WebSocket upgrade). */
+type Reply = Response | undefined;
 const notLogged: Ended = () => {};
 
 /** Answers fetch-style requests through the pipeline. */
@@ -47,25 +55,25 @@ export class WebResponder {
     }
 
     /** The Response to a request; `context` is what the runtime passes beside it (for the client's address). */
-    respond(request: Request, context: unknown): Response | Promise<Response> {
+    respond(request: Request, context: unknown): Reply | Promise<Reply> {
         return this.#respond(request, context, (incoming, answer, ended) =>
             answer.then(
-                (ready) => this.#toResponse(request, incoming, ready, ended),
+                (ready) => this.#toResponse(request, context, incoming, ready, ended),
                 (error: unknown) => this.#failure(error, ended),
             ),
         );
     }
 
     /** respond(), where a request still waiting for its handler when cutOff() comes is answered 503. */
-    respondUnlessCutOff(request: Request, context: unknown): Response | Promise<Response> {
-        return this.#respond(request, context, (incoming, answer, ended) => this.#unlessCutOff(request, incoming, answer, ended));
+    respondUnlessCutOff(request: Request, context: unknown): Reply | Promise<Reply> {
+        return this.#respond(request, context, (incoming, answer, ended) => this.#unlessCutOff(request, context, incoming, answer, ended));
     }
 
-    #respond(request: Request, context: unknown, pending: (incoming: WebIncoming, answer: Promise<Answer>, ended: Ended) => Promise<Response>): Response | Promise<Response> {
+    #respond(request: Request, context: unknown, pending: (incoming: WebIncoming, answer: Promise<Answer>, ended: Ended) => Promise<Reply>): Reply | Promise<Reply> {
         const incoming = new WebIncoming(request, this.#runtime, context, this.#trustProxy);
         const ended = this.#accessLog === null ? notLogged : timeRequest(this.#accessLog, incoming.method, incoming.target);
         const answer = this.#answers.answer(incoming);
-        return answer instanceof Promise ? pending(incoming, answer, ended) : this.#toResponse(request, incoming, answer, ended);
+        return answer instanceof Promise ? pending(incoming, answer, ended) : this.#toResponse(request, context, incoming, answer, ended);
     }
 
     /**
@@ -83,7 +91,7 @@ export class WebResponder {
     }
 
     /** The response to a pending answer, or a 503 if cutOff() comes first (then the answer is dropped). */
-    #unlessCutOff(request: Request, incoming: WebIncoming, answer: Promise<Answer>, ended: Ended): Promise<Response> {
+    #unlessCutOff(request: Request, context: unknown, incoming: WebIncoming, answer: Promise<Answer>, ended: Ended): Promise<Reply> {
         return new Promise((resolve) => {
             const waiting = this.#cutOffs.add(() => {
                 ended(503);
@@ -91,15 +99,16 @@ export class WebResponder {
             });
             answer.then(
                 (ready) => {
-                    if (this.#cutOffs.remove(waiting)) resolve(this.#toResponse(request, incoming, ready, ended));
+                    if (this.#cutOffs.remove(waiting)) resolve(this.#toResponse(request, context, incoming, ready, ended));
                     else if (ready.kind === "stream") ready.body.cancel().catch(() => {});
+                    else if (ready.kind === "socket") ready.socket.gone(1006, "");
                 },
                 (error: unknown) => this.#cutOffs.remove(waiting) && resolve(this.#failure(error, ended)),
             );
         });
     }
 
-    #toResponse(request: Request, incoming: WebIncoming, answer: Answer, ended: Ended): Response | Promise<Response> {
+    #toResponse(request: Request, context: unknown, incoming: WebIncoming, answer: Answer, ended: Ended): Reply | Promise<Reply> {
         try {
             const closes = incoming.discarded;
             const headers = closes ? { ...answer.headers, connection: "close" } : answer.headers;
@@ -113,16 +122,14 @@ export class WebResponder {
                 case "stream":
                     return new Response(this.#followEnd(answer.body, incoming.exchange, () => ended(answer.status)), { status: answer.status, headers: headersInit(headers) });
                 case "file":
-                    return this.#fileResponse(request, incoming, { ...answer, headers }, ended);
+                    return this.#fileResponse(request, context, incoming, { ...answer, headers }, ended);
                 case "events":
                     this.#runtime.onEventStream?.(request);
                     return new Response(eventBody(answer.stream, incoming.header("last-event-id"), incoming.exchange, () => ended(200)), { status: 200, headers: headersInit(headers) });
                 case "socket":
-                    // WORK IN PROGRESS (branch ws-routes): Deno.upgradeWebSocket and Bun's server.upgrade come next.
-                    answer.socket.gone(1006, "");
                     incoming.finish();
-                    ended(501);
-                    return new Response("WebSockets are not served on this runtime yet", { status: 501 });
+                    ended(101);
+                    return this.#runtime.upgrade(request, context, { ...answer, headers });
             }
         } catch (error) {
             return this.#failure(error, ended);
@@ -130,16 +137,16 @@ export class WebResponder {
     }
 
     // Opened before answering, so that a file deleted since the pipeline's stat answers 404, not a cut-off 200.
-    async #fileResponse(request: Request, incoming: WebIncoming, answer: FileAnswer, ended: Ended): Promise<Response> {
+    async #fileResponse(request: Request, context: unknown, incoming: WebIncoming, answer: FileAnswer, ended: Ended): Promise<Reply> {
         const { status, headers, start, length } = answer;
-        if (length === 0) return this.#toResponse(request, incoming, { kind: "bytes", status, headers, body: null }, ended);
+        if (length === 0) return this.#toResponse(request, context, incoming, { kind: "bytes", status, headers, body: null }, ended);
         let body: FileBody;
         try {
             body = await this.#runtime.fileBody(answer.path, start, length);
         } catch (error) {
             const gone = fileGoneAnswer(answer, error);
             if (gone.status === 500) this.#logError("A static file could not be read:", error);
-            return this.#toResponse(request, incoming, gone, ended);
+            return this.#toResponse(request, context, incoming, gone, ended);
         }
         incoming.finish();
         ended(status);
