@@ -230,7 +230,9 @@ export class Pipeline implements AnswerSource {
             socket: (socket, base) => {
                 const upgrade = checkUpgrade(incoming);
                 if (!upgrade.valid) return textAnswer(upgrade.status, { ...base, ...upgrade.headers }, upgrade.message);
-                return { kind: "socket", status: 101, headers: base, socket: this.#config.sockets.session(socket, handler, chooseProtocol(socket.protocols, upgrade.offered)) };
+                const query = incoming.target.indexOf("?");
+                const lastEventId = query === -1 ? undefined : (new URLSearchParams(incoming.target.slice(query + 1)).get("lastEventId") ?? undefined);
+                return { kind: "socket", status: 101, headers: base, socket: this.#config.sockets.session(socket, handler, chooseProtocol(socket.protocols, upgrade.offered), lastEventId) };
             },
         };
     }

@@ -10,6 +10,8 @@ export const writeFrame: unique symbol = Symbol.for("vshs.SSEResponse.writeFrame
 export const closeWithRetry: unique symbol = Symbol.for("vshs.SSEResponse.closeWithRetry");
 export const heartbeat: unique symbol = Symbol.for("vshs.SSEResponse.heartbeat");
 export const follow: unique symbol = Symbol.for("vshs.channel.follow");
+export const channelEvent: unique symbol = Symbol.for("vshs.channel.event");
+export const channelReset: unique symbol = Symbol.for("vshs.channel.reset");
 export const startSocket: unique symbol = Symbol.for("vshs.WebSocketResponse.start");
 export const socketMessage: unique symbol = Symbol.for("vshs.WebSocketResponse.message");
 /** On globalThis: the channel hub every copy of vshs in the process shares. */

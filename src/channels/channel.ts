@@ -1,6 +1,7 @@
-import { follow, keptChannels, writeFrame } from "../symbols.ts";
-import { assertFieldValue, eventFrame } from "../response/event-frame.ts";
-import { SSEResponse, type Followable } from "../response/event-stream.ts";
+import { channelEvent, channelReset, follow, keptChannels } from "../symbols.ts";
+import { assertFieldValue } from "../response/event-frame.ts";
+import { SSEResponse } from "../response/event-stream.ts";
+import type { ChannelFollower, Followable } from "../response/channel-follower.ts";
 import { hub } from "./hub.ts";
 import { PublishError } from "./publish-error.ts";
 import type { ChannelMessage, LostEvents } from "./transport.ts";
@@ -50,17 +51,18 @@ export class Channel implements Followable {
     }
 
     /**
-     * Sends the stream the events it missed (by its Last-Event-ID) or, if they are no longer kept, a
-     * `vshs-reset` event; then each new event until the stream ends. Every event goes out once, in order.
+     * Sends the follower (an event stream, a WebSocket) the events it missed (by its last event id) or,
+     * if they are no longer kept, a `vshs-reset` event; then each new event until it ends. Every event
+     * goes out once, in order.
      */
-    async [follow](stream: SSEResponse): Promise<void> {
+    async [follow](stream: ChannelFollower): Promise<void> {
         let lastSent = -Infinity;
         let clientHas = stream.lastEventId ?? "";
         let waiting: (ChannelMessage | LostEvents)[] | null = [];
         // The client must reload: events up to `latestId` will not reach it. Later ones still do.
         const reset = (latestId: number) => {
             lastSent = latestId;
-            void stream[writeFrame](eventFrame({ event: resetEvent, id: latestId, data: { channel: this.name, lastEventId: clientHas } }));
+            stream[channelReset](latestId, { channel: this.name, lastEventId: clientHas });
             clientHas = String(latestId);
         };
         const send = (message: ChannelMessage | LostEvents) => {
@@ -68,7 +70,7 @@ export class Channel implements Followable {
             if (message.id <= lastSent) return;
             lastSent = message.id;
             clientHas = String(message.id);
-            void stream[writeFrame](hub.frame(message));
+            stream[channelEvent](message);
         };
         // Following starts before the history is read, so no event falls between the two.
         const stop = hub.follow(this.name, (message) => (waiting === null ? send(message) : waiting.push(message)));

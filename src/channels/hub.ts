@@ -2,7 +2,6 @@ import cluster from "node:cluster";
 import { StartupError } from "../errors.ts";
 import { channelHub, keptChannels } from "../symbols.ts";
 import { defaultChannelHistory, defaultChannelsKept, defaultRedisTimeout } from "../options.ts";
-import { eventFrame } from "../response/event-frame.ts";
 import { LocalTransport } from "./local.ts";
 import { hidePassword, type ChannelMessage, type ChannelTransport, type LostEvents, type TransportOptions } from "./transport.ts";
 
@@ -29,7 +28,6 @@ type Follower = (message: ChannelMessage | LostEvents) => void;
  */
 class ChannelHub {
     readonly #followers = new Map<string, Set<Follower>>();
-    readonly #frames = new WeakMap<ChannelMessage, string>();
     #transport: Promise<ChannelTransport> | undefined;
     #kind = "";
     #users = 0;
@@ -83,13 +81,6 @@ class ChannelHub {
     async [keptChannels](): Promise<{ followed: number; kept: number }> {
         const transport = await this.#transport?.catch(() => undefined);
         return { followed: this.#followers.size, kept: transport?.keptChannels() ?? 0 };
-    }
-
-    /** The event's text, made once however many streams it goes to. */
-    frame(message: ChannelMessage): string {
-        let frame = this.#frames.get(message);
-        if (frame === undefined) this.#frames.set(message, (frame = eventFrame({ id: message.id, event: message.event, data: message.data })));
-        return frame;
     }
 
     readonly #deliver = (channel: string, message: ChannelMessage | LostEvents): boolean => {

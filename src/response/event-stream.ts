@@ -1,4 +1,5 @@
-import { clientGone, closeWithRetry, follow, heartbeat, startStream, writeFrame } from "../symbols.ts";
+import { channelEvent, channelReset, clientGone, closeWithRetry, follow, heartbeat, startStream, writeFrame } from "../symbols.ts";
+import type { ChannelFollower, FollowedEvent, Followable } from "./channel-follower.ts";
 import type { ErrorLogger, EventSink } from "../contract.ts";
 import { eventFrame, type EventFields } from "./event-frame.ts";
 
@@ -13,11 +14,6 @@ export interface StreamStart {
 
 export type EventStreamCallback = (self: SSEResponse) => unknown;
 
-/** Something an event stream can follow (a channel): it sends to the stream until the stream ends. */
-export interface Followable {
-    [follow](stream: SSEResponse): Promise<void>;
-}
-
 
 
 /**
@@ -26,7 +22,7 @@ export interface Followable {
  * for an event with an id or a reconnection delay.
  * The stream stays open after the callback returns, until the client leaves or `close()` is called.
  */
-export class SSEResponse {
+export class SSEResponse implements ChannelFollower {
     /** Called once when the stream ends, whoever ended it. */
     onConnectionClosed: (() => void) | undefined = undefined;
 
@@ -133,6 +129,14 @@ export class SSEResponse {
         this.close();
     }
 
+    [channelEvent](event: FollowedEvent): void {
+        void this[writeFrame](sseFrame(event));
+    }
+
+    [channelReset](id: number, data: { channel: string; lastEventId: string }): void {
+        void this[writeFrame](eventFrame({ event: "vshs-reset", id, data }));
+    }
+
     /** Called by the adapter once the headers are sent. */
     [startStream](sink: EventSink, start: StreamStart): void {
         this.#sink = sink;
@@ -188,6 +192,14 @@ export const eventStreamHeaders = {
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
 } as const;
+
+/** A channel's event as an SSE frame, made once however many streams follow. */
+const sseFrames = new WeakMap<FollowedEvent, string>();
+function sseFrame(event: FollowedEvent): string {
+    let frame = sseFrames.get(event);
+    if (frame === undefined) sseFrames.set(event, (frame = eventFrame({ id: event.id, event: event.event, data: event.data })));
+    return frame;
+}
 
 function quiet(promise: Promise<void>): Promise<void> {
     promise.catch(() => {});

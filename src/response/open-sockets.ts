@@ -38,11 +38,11 @@ export class OpenSockets {
         return this.#sockets.size;
     }
 
-    /** The session an adapter opens for `socket`, returned by `handler`, answering with `protocol`. */
-    session(socket: WebSocketResponse, handler: Handler, protocol: string): SocketSession {
+    /** The session an adapter opens for `socket`, returned by `handler`, answering with `protocol`; `lastEventId` from the request's URL. */
+    session(socket: WebSocketResponse, handler: Handler, protocol: string, lastEventId: string | undefined): SocketSession {
         return {
             protocol,
-            open: (link) => this.#open(socket, handler, link, protocol),
+            open: (link) => this.#open(socket, handler, link, protocol, lastEventId),
             message: (data) => socket[socketMessage](data),
             gone: (code, reason) => {
                 this.#forget(socket);
@@ -63,12 +63,12 @@ export class OpenSockets {
         this.#closeWhere(isStale, 1012, "the route changed");
     }
 
-    #open(socket: WebSocketResponse, handler: Handler, link: SocketLink, protocol: string): void {
+    #open(socket: WebSocketResponse, handler: Handler, link: SocketLink, protocol: string, lastEventId: string | undefined): void {
         this.#sockets.set(socket, { handler, link, answered: true });
         socket.signal.addEventListener("abort", () => this.#forget(socket), { once: true });
         if (this.#ticker === undefined && this.#settings.heartbeatInterval > 0) this.#startTicker();
         const { log, maxEventBuffer } = this.#settings;
-        socket[startSocket](link, { log, maxBuffer: maxEventBuffer, protocol });
+        socket[startSocket](link, { log, maxBuffer: maxEventBuffer, protocol, lastEventId });
         if (this.#closing) socket.close(1001, "the server is going away");
         else if (this.#isStale(handler)) socket.close(1012, "the route changed");
     }

@@ -1,5 +1,6 @@
-import { clientGone, socketMessage, startSocket } from "../symbols.ts";
+import { channelEvent, channelReset, clientGone, follow, socketMessage, startSocket } from "../symbols.ts";
 import type { ErrorLogger, SocketLink } from "../contract.ts";
+import { socketFrame, type ChannelFollower, type FollowedEvent, type Followable } from "./channel-follower.ts";
 
 /** A message as a WebSocket route receives it: a text frame as a string, a binary frame as bytes. */
 export type SocketMessage = string | Uint8Array;
@@ -18,11 +19,13 @@ export interface SocketStart {
     maxBuffer: number;
     /** The subprotocol chosen ("" for none). */
     protocol: string;
+    /** The `lastEventId` query parameter of the request, for a channel to resume after. */
+    lastEventId: string | undefined;
 }
 
-/** Close codes a server may send (RFC 6455 §7.4): 1000, 1001, 1008, 1011–1014, and the 3000–4999 of applications. */
+/** Close codes a server may send (RFC 6455 §7.4.1 and IANA's registry): 1000–1003, 1007–1009, 1011–1014, and the 3000–4999 of applications. */
 function sendableCode(code: number): boolean {
-    return code === 1000 || code === 1001 || code === 1008 || (code >= 1011 && code <= 1014) || (code >= 3000 && code <= 4999);
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1009) || (code >= 1011 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 /**
@@ -31,7 +34,7 @@ function sendableCode(code: number): boolean {
  * `send()` a string (a text frame), bytes (a binary frame) or anything else (as JSON text); receive with
  * `self.onMessage = (message) => …` or `for await (const message of self)`.
  */
-export class WebSocketResponse implements AsyncIterable<SocketMessage> {
+export class WebSocketResponse implements AsyncIterable<SocketMessage>, ChannelFollower {
     /** Called with each message; while set, messages do not wait for `for await`. */
     onMessage: ((message: SocketMessage) => unknown) | undefined = undefined;
     /** Called once when the socket closes, whoever closed it, with the close code and reason. */
@@ -44,6 +47,7 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage> {
     #log: ErrorLogger = console.error;
     #maxBuffer = Infinity;
     #protocol = "";
+    #lastEventId: string | undefined;
     /** Messages for `for await`, and the iteration waiting for the next one. */
     readonly #unread: SocketMessage[] = [];
     #unreadBytes = 0;
@@ -70,6 +74,42 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage> {
     /** The subprotocol chosen from the client's list ("" if none). */
     get protocol(): string {
         return this.#protocol;
+    }
+
+    /** The id of the last channel event the client saw: the `lastEventId` query parameter of its URL (`/feed?lastEventId=…`). */
+    get lastEventId(): string | undefined {
+        return this.#lastEventId;
+    }
+
+    /**
+     * Follows a channel: its events arrive as text frames `{"id","event","data"}` (the events missed
+     * after `lastEventId` first, or a `vshs-reset` event if they are no longer kept), until the socket closes.
+     */
+    subscribe(channel: Followable): Promise<void> {
+        if (this.closed) return quietRejection(new Error("The WebSocket is closed"));
+        return quiet(channel[follow](this));
+    }
+
+    /** The messages as JSON values: `for await (const value of self.json())`; a message that is not JSON closes the socket with 1007. */
+    async *json(): AsyncGenerator<unknown> {
+        for await (const message of this) {
+            let value: unknown;
+            try {
+                value = JSON.parse(typeof message === "string" ? message : new TextDecoder("utf-8", { fatal: true }).decode(message));
+            } catch {
+                this.close(1007, "a message was not JSON");
+                return;
+            }
+            yield value;
+        }
+    }
+
+    [channelEvent](event: FollowedEvent): void {
+        void this.send(socketFrame(event));
+    }
+
+    [channelReset](id: number, data: { channel: string; lastEventId: string }): void {
+        void this.send(`{"id":"${id}","event":"vshs-reset","data":${JSON.stringify(data)}}`);
     }
 
     /**
@@ -101,7 +141,7 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage> {
         );
     }
 
-    /** Closes the socket: `code` 1000 (normal) unless given (1000, 1001, 1008, 1011–1014 or 3000–4999), with a reason of at most 123 bytes. */
+    /** Closes the socket: `code` 1000 (normal) unless given (1000–1003, 1007–1009, 1011–1014, or 3000–4999 for your own), with a reason of at most 123 bytes. */
     close(code = 1000, reason = ""): void {
         if (!Number.isInteger(code) || !sendableCode(code)) throw new RangeError(`A WebSocket cannot be closed with code ${code}: use 1000, or 3000–4999 for your own`);
         if (new TextEncoder().encode(reason).byteLength > 123) throw new RangeError("A WebSocket close reason is at most 123 bytes");
@@ -130,6 +170,7 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage> {
         this.#log = start.log;
         this.#maxBuffer = start.maxBuffer;
         this.#protocol = start.protocol;
+        this.#lastEventId = start.lastEventId;
         Promise.resolve()
             .then(() => this.closed || this.#callback(this))
             .catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { HTTPError, WebSocketResponse, type HandlerParams } from "vshs";
+import { channel, HTTPError, WebSocketResponse, type HandlerParams } from "vshs";
+import { openEventStream } from "../helpers/events.ts";
 import { serve } from "../helpers/server.ts";
 import { openSocket } from "../helpers/web-socket.ts";
 
@@ -26,6 +27,15 @@ const server = await serve({
             return new WebSocketResponse((self) => self.send("welcome"));
         },
         "/closes/GET": () => new WebSocketResponse((self) => self.close(4000, "bye")),
+        "/feed/GET": ({ request }: HandlerParams) =>
+            request.headers.get("upgrade") === null ? channel("sockets").stream() : new WebSocketResponse((self) => self.subscribe(channel("sockets"))),
+        "/feed/POST": async ({ body }: HandlerParams) => ({ id: await channel("sockets").publish(body, "item") }),
+        // Each JSON message published on the channel: the socket is also a publisher.
+        "/board/GET": () =>
+            new WebSocketResponse(async (self) => {
+                void self.subscribe(channel("board"));
+                for await (const stroke of self.json()) await channel("board").publish(stroke, "stroke");
+            }),
     },
 });
 
@@ -75,6 +85,36 @@ describe("WebSocket routes", () => {
         const socket = await openSocket(server.url + "/guarded", { headers: { authorization: "Bearer yes" } });
         assert.deepEqual(await socket.waitFor(1), ["welcome"]);
         socket.ws.close();
+    });
+
+    it("delivers a channel's events to WebSockets and event streams alike, once each, in order, as JSON frames", async () => {
+        const [socket, stream] = [await openSocket(server.url + "/feed"), openEventStream(server.url + "/feed")];
+        await stream.opened;
+        await new Promise((resolve) => setTimeout(resolve, 50)); // both follow
+        const ids: string[] = [];
+        for (let n = 0; n < 20; n++) ids.push(((await (await server.fetch("/feed", { method: "POST", body: JSON.stringify({ n }), headers: { "content-type": "application/json" } })).json()) as { id: string }).id);
+        const frames = (await socket.waitFor(20)).map((frame) => JSON.parse(String(frame)));
+        assert.deepEqual(frames, ids.map((id, n) => ({ id, event: "item", data: { n } })));
+        assert.deepEqual((await stream.waitFor(20)).map((event) => event.id), ids);
+        socket.ws.close();
+        stream.close();
+        // Resumed after the 15th, through the lastEventId query parameter; an id from long ago gets vshs-reset.
+        const resumed = await openSocket(`${server.url}/feed?lastEventId=${ids[14]}`);
+        assert.deepEqual((await resumed.waitFor(5)).map((frame) => JSON.parse(String(frame)).id), ids.slice(15));
+        resumed.ws.close();
+        const reset = await openSocket(`${server.url}/feed?lastEventId=1700000000000000`);
+        assert.deepEqual(JSON.parse(String((await reset.waitFor(1))[0])), { id: ids[19], event: "vshs-reset", data: { channel: "sockets", lastEventId: "1700000000000000" } });
+        reset.ws.close();
+    });
+
+    it("lets a socket publish what it receives to a channel that other sockets follow (self.json())", async () => {
+        const [a, b] = [await openSocket(server.url + "/board"), await openSocket(server.url + "/board")];
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        a.ws.send(JSON.stringify({ x: 1, y: 2 }));
+        for (const socket of [a, b]) assert.deepEqual(JSON.parse(String((await socket.waitFor(1))[0])).data, { x: 1, y: 2 });
+        b.ws.send("not json");
+        assert.deepEqual(await b.closed, { code: 1007, reason: "a message was not JSON" });
+        a.ws.close();
     });
 
     it("closes with the code and reason the route gives, and with 1009 past maxMessageSize", async () => {
