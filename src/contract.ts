@@ -149,6 +149,8 @@ export interface AdapterOptions {
     limits: ConnectionLimits;
     /** How many proxies to believe about the client's address (`request.ip`) and scheme (`secure`). */
     trustProxy: number;
+    /** Ms between WebSocket pings (for a runtime that pings by itself); 0: none. */
+    heartbeatInterval: number;
 }
 
 /** A runtime's HTTP server running the pipeline. */

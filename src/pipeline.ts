@@ -228,7 +228,7 @@ export class Pipeline implements AnswerSource {
         return {
             eventStream: (stream) => this.#config.streams.eventStream(stream, handler),
             socket: (socket, base) => {
-                const upgrade = checkUpgrade(incoming);
+                const upgrade = checkUpgrade(incoming, (origin) => this.#config.cors.headersFor(origin)["access-control-allow-credentials"] === "true");
                 if (!upgrade.valid) return textAnswer(upgrade.status, { ...base, ...upgrade.headers }, upgrade.message);
                 const query = incoming.target.indexOf("?");
                 const lastEventId = query === -1 ? undefined : (new URLSearchParams(incoming.target.slice(query + 1)).get("lastEventId") ?? undefined);

@@ -49,8 +49,8 @@ const requestLine: RequestLine = {
     },
 };
 
-/** The Deno runtime; WebSocket messages are bounded at `maxMessageSize`. */
-function deno(maxMessageSize: number): WebRuntime {
+/** The Deno runtime; WebSocket messages are bounded at `maxMessageSize`, and pinged every `heartbeatInterval` ms. */
+function deno(maxMessageSize: number, heartbeatInterval: number): WebRuntime {
     return {
         requestLine,
         clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname,
@@ -60,7 +60,8 @@ function deno(maxMessageSize: number): WebRuntime {
         upgrade(request, _info, answer) {
             // The protocol goes in as a header: Deno's own check splits the client's list at ", " only,
             // and refuses a protocol of a list written "a,b" (which RFC 6455 allows, and clients send).
-            const { socket, response } = Deno.upgradeWebSocket(request, {});
+            // Deno pings by itself and closes a socket whose pong does not come within idleTimeout (whole seconds).
+            const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: heartbeatInterval === 0 ? 0 : Math.max(1, Math.round(heartbeatInterval / 1000)) });
             for (const [name, value] of Object.entries(answer.headers)) {
                 if (name === "content-type" || name === "content-length") continue;
                 for (const each of Array.isArray(value) ? value : [value]) response.headers.append(name, each);
@@ -77,7 +78,7 @@ export class DenoHTTPServer implements ServerAdapter {
     #server: DenoServer | undefined;
 
     constructor(options: AdapterOptions) {
-        this.#responder = new WebResponder(options, deno(options.limits.maxMessageSize));
+        this.#responder = new WebResponder(options, deno(options.limits.maxMessageSize, options.heartbeatInterval));
     }
 
     async listen(port: number, hostname: string): Promise<number> {
