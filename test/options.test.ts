@@ -46,6 +46,7 @@ const table: { [option in keyof StartOptions]-?: Row } = {
     keepAliveTimeout: { default: 5_000, range: [0, timer], read: (s) => s.limits.keepAliveTimeout },
     handlerTimeout: { default: 30_000, range: [0, timer], read: (s) => s.limits.handlerTimeout },
     maxEventBuffer: { default: 1024 * 1024, range: [0, bytes], read: (s) => s.streams.maxEventBuffer },
+    maxMessageSize: { default: 1024 * 1024, range: [0, bytes], read: (s) => s.limits.maxMessageSize },
     shutdownTimeout: { default: 10_000, range: [0, timer], read: (s) => s.limits.shutdownTimeout, flag: "--shutdown-timeout" },
     heartbeatInterval: { default: 15_000, range: [0, timer], read: (s) => s.streams.heartbeatInterval, flag: "--heartbeat" },
     channelHistory: { default: 1000, range: [0, 1_000_000], read: (s) => s.channels.history, flag: "--channel-history" },

@@ -9,8 +9,10 @@ import path from "node:path";
 import { startHTTPServer } from "../server.ts";
 import type { RouteInfo, StartOptions } from "../types.ts";
 import { EventStreamParser, type ServerEvent } from "./parse-events.ts";
+import { openWebSocket, UpgradeRefused, type TestMessage, type TestWebSocket } from "./web-socket.ts";
 
-export type { ServerEvent };
+export type { ServerEvent, TestMessage, TestWebSocket };
+export { UpgradeRefused };
 
 export interface TestServer {
     url: string;
@@ -20,6 +22,8 @@ export interface TestServer {
     fetch(pathname: string, init?: RequestInit): Promise<Response>;
     /** The events of a stream, parsed. Leaving a `for await` loop (or `close()`) disconnects, as a client going away. */
     events(pathname: string, init?: RequestInit): EventStream;
+    /** A WebSocket client, once open: `send()`, `for await (const message of socket)`, `close()`; rejects with UpgradeRefused (its status and body) if the route answers without upgrading. */
+    websocket(pathname: string, options?: { protocols?: string[]; headers?: Record<string, string> }): Promise<TestWebSocket>;
     close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ export async function testServer(routesOrOptions: string | StartOptions = "route
         },
         fetch: (pathname, init) => fetch(server.url + pathname, init),
         events: (pathname, init) => openEvents(server.url + pathname, init),
+        websocket: (pathname, options) => openWebSocket(server.url + pathname, options),
         close: () => server.close(),
     };
 }

@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SSEResponse } from "vshs";
-import { testServer } from "vshs/testing";
+import { HTTPError, SSEResponse, WebSocketResponse, type HandlerParams } from "vshs";
+import { testServer, UpgradeRefused } from "vshs/testing";
 
 let closedStreams = 0;
 const server = await testServer({
     routes: {
         "/hello/GET": () => "hi",
+        "/ws/echo/GET": () =>
+            new WebSocketResponse(async (self) => {
+                for await (const message of self) await self.send(message);
+            }),
+        "/ws/private/GET": ({ request }: HandlerParams) => {
+            if (request.headers.get("authorization") !== "Bearer yes") throw new HTTPError(401, "who are you?");
+            return new WebSocketResponse((self) => self.send({ hello: "you" }));
+        },
         "/ticks/GET": () =>
             new SSEResponse((self) => {
                 let count = 0;
@@ -26,6 +34,29 @@ const server = await testServer({
 after(() => server.close());
 
 describe("vshs/testing", () => {
+    it("opens a WebSocket: send, for await of its messages, close", async () => {
+        const socket = await server.websocket("/ws/echo");
+        socket.send("text");
+        socket.send(new Uint8Array([7]));
+        socket.send({ json: true });
+        const received = [];
+        for await (const message of socket) {
+            received.push(message);
+            if (received.length === 3) break; // leaving the loop closes the socket
+        }
+        assert.deepEqual(received, ["text", new Uint8Array([7]), '{"json":true}']);
+        assert.equal((await socket.closed).code, 1000);
+    });
+
+    it("rejects with UpgradeRefused, its status and body, when the route answers without upgrading", async () => {
+        await assert.rejects(server.websocket("/ws/private"), (error) => error instanceof UpgradeRefused && error.status === 401 && error.body === "who are you?");
+        const socket = await server.websocket("/ws/private", { headers: { authorization: "Bearer yes" } });
+        for await (const message of socket) {
+            assert.deepEqual(JSON.parse(String(message)), { hello: "you" });
+            break;
+        }
+    });
+
     it("starts the routes on a free port with fetch-style calls", async () => {
         assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
         assert.equal(await (await server.fetch("/hello")).text(), "hi");
