@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { captureErrors, serveExamples } from "./helpers/server.ts";
 import { openEventStream } from "./helpers/events.ts";
+import { openSocket } from "./helpers/web-socket.ts";
 
 delete process.env["VSHS_SECRET"]; // as `npx vshs` serves the examples folder when none is set
 const server = await serveExamples();
@@ -106,6 +107,16 @@ describe("the examples", () => {
             { event: "event_name", data: '{"count":0}' },
             { event: "event_name", data: '{"count":1}' },
         ]);
+    });
+
+    it("GET /ws/echo sends every message back as it came: text as text, binary as binary", async () => {
+        const socket = await openSocket(server.url + "/ws/echo");
+        socket.ws.send("hello");
+        socket.ws.send(new Uint8Array([0, 255]));
+        assert.deepEqual(await socket.waitFor(2), ["hello", new Uint8Array([0, 255])]);
+        socket.ws.close(1000);
+        assert.equal((await socket.closed).code, 1000);
+        assert.equal((await server.fetch("/ws/echo")).status, 426, "a plain GET is told to upgrade");
     });
 
     it("GET / serves assets/index.html", async () => {

@@ -8,6 +8,8 @@ export interface TestSocket {
     waitFor(count: number): Promise<(string | Uint8Array)[]>;
     /** Resolves with the close code and reason once the socket has closed. */
     closed: Promise<{ code: number; reason: string }>;
+    /** The headers of the 101. */
+    upgradeHeaders: Promise<Record<string, string | string[] | undefined>>;
 }
 
 /** A WebSocket client (the `ws` package: the same on Node, Deno and Bun) once open; rejects with the refusal's status if the server answered without upgrading. */
@@ -20,12 +22,14 @@ export function openSocket(url: string, options: { protocols?: string[]; headers
         if (waiting && messages.length >= waiting.count) waiting.resolve();
     });
     const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
+    const upgradeHeaders = new Promise<Record<string, string | string[] | undefined>>((resolve) => ws.once("upgrade", (response) => resolve(response.headers)));
     return new Promise((resolve, reject) => {
         ws.once("open", () =>
             resolve({
                 ws,
                 messages,
                 closed,
+                upgradeHeaders,
                 waitFor: (count) => (messages.length >= count ? Promise.resolve(messages) : new Promise((done) => (waiting = { count, resolve: () => done(messages) }))),
             }),
         );

@@ -137,6 +137,27 @@ export default () => new SSEResponse((self) => {
         renewed.close();
     });
 
+    it("closes with 1012 the WebSockets of a route file that changed; the others stay open", async () => {
+        const socketRoute = (version: string) => `import { WebSocketResponse } from "vshs";
+export default () => new WebSocketResponse((self) => self.send("${version}"));
+`;
+        await write("routes/live/GET.ts", socketRoute("old"));
+        await write("routes/steady/GET.ts", socketRoute("steady"));
+        await eventually(async () => assert.equal((await server.fetch("/steady")).status, 426));
+        const [live, steady] = [await server.websocket("/live"), await server.websocket("/steady")];
+        await write("routes/live/GET.ts", socketRoute("new"));
+        assert.deepEqual(await live.closed, { code: 1012, reason: "the route changed" });
+        const renewed = await server.websocket("/live");
+        for await (const message of renewed) {
+            assert.equal(message, "new");
+            break;
+        }
+        steady.send("still there?");
+        const outcome = await Promise.race([steady.closed, sleep(300).then(() => "open")]);
+        assert.equal(outcome, "open", "the socket of an unchanged route stays open");
+        steady.close();
+    });
+
     it("ends at once (retry:) a stream opened by a handler still working when its file changed", async () => {
         const slow = (version: string) => `import { SSEResponse } from "vshs";
 export default async () => {
