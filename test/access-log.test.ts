@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SSEResponse, type AccessLogEntry } from "vshs";
+import { SSEResponse, WebSocketResponse, type AccessLogEntry } from "vshs";
+import { openSocket } from "./helpers/web-socket.ts";
 import { captureErrors, serve } from "./helpers/server.ts";
 
 const entries: AccessLogEntry[] = [];
@@ -37,6 +38,15 @@ const throwing = await serve({
 });
 
 describe("the access log", () => {
+    it("logs a WebSocket handshake with 101 once the socket is open", async () => {
+        const logged: AccessLogEntry[] = [];
+        const sockets = await serve({ routes: { "/socket/GET": () => new WebSocketResponse((self) => self.send("open")) }, logger: (entry) => void logged.push(entry) });
+        const socket = await openSocket(sockets.url + "/socket?room=1");
+        await socket.waitFor(1);
+        socket.ws.close();
+        assert.deepEqual(logged.map(({ method, path, status }) => ({ method, path, status })), [{ method: "GET", path: "/socket", status: 101 }]);
+    });
+
     it("gives a logger function the time, method, path (without the query), status and duration of each answer", async () => {
         await (await recorded.fetch("/hello?x=1")).text();
         await (await recorded.fetch("/missing")).text();

@@ -19,8 +19,8 @@ export class NodeServer implements ServerAdapter {
     readonly #trustProxy: number;
     readonly #writer: AnswerWriter;
     readonly #sockets: NodeSockets;
-    /** The connection and first bytes of each upgrade request, for the socket answer to take over. */
-    readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer }>();
+    /** The connection and first bytes of each upgrade request, for the socket answer to take over; and its access-log entry, which its response no longer closes then. */
+    readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer; logged?: (status: number) => void }>();
     #closing = false;
 
     constructor({ answers, logError, accessLog, limits, trustProxy }: AdapterOptions) {
@@ -78,6 +78,8 @@ export class NodeServer implements ServerAdapter {
         if (this.#accessLog !== null) {
             const ended = timeRequest(this.#accessLog, req.method ?? "GET", req.url ?? "/");
             res.once("close", () => ended(res.statusCode));
+            const upgrade = this.#upgrades.get(req);
+            if (upgrade !== undefined) upgrade.logged = ended;
         }
         const incoming = new NodeIncoming(req, res, this.#maxBodySize, awaitsContinue, this.#trustProxy);
         const answer = this.#answers.answer(incoming);
@@ -96,6 +98,7 @@ export class NodeServer implements ServerAdapter {
         if (answer.kind !== "socket") return this.#writer.write(req, res, incoming, answer);
         if (upgrade === undefined || upgrade.socket.destroyed) return answer.socket.gone(1006, "");
         res.detachSocket(upgrade.socket);
+        upgrade.logged?.(101);
         this.#sockets.accept(req, upgrade.socket, upgrade.head, answer);
     }
 }
