@@ -151,6 +151,8 @@ export interface AdapterOptions {
     trustProxy: number;
     /** Ms between WebSocket pings (for a runtime that pings by itself); 0: none. */
     heartbeatInterval: number;
+    /** Whether WebSocket messages may be compressed (permessage-deflate). */
+    perMessageDeflate: boolean;
 }
 
 /** A runtime's HTTP server running the pipeline. */

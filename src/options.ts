@@ -50,6 +50,7 @@ export const optionDefaults = Object.freeze({
     routes: "/routes",
     cors: true,
     dotfiles: false,
+    perMessageDeflate: false,
     watch: false,
     logger: false,
 } as const);
@@ -75,6 +76,8 @@ export interface ServerSettings {
     /** The real path of the static folder, or null for none. */
     readonly staticFolder: string | null;
     readonly dotfiles: boolean;
+    /** Whether WebSocket messages may be compressed (permessage-deflate), where the runtime offers it. */
+    readonly perMessageDeflate: boolean;
     readonly limits: Readonly<Limits>;
     readonly exposeErrors: boolean;
     readonly cors: boolean | string | readonly string[];
@@ -106,6 +109,7 @@ export function resolveSettings(options: StartOptions, env: NodeJS.ProcessEnv = 
         routes: Object.freeze(routes),
         staticFolder: options.static === undefined ? null : resolveFolder(options.static, "static"),
         dotfiles: options.dotfiles === true,
+        perMessageDeflate: options.perMessageDeflate === true,
         limits: Object.freeze(limits),
         exposeErrors: options.exposeErrors ?? fromEnv.exposeErrors,
         cors: corsFrom(options.cors ?? optionDefaults.cors),

@@ -112,6 +112,11 @@ export interface StartOptions {
     /** Serve files and folders whose name starts with a dot from the static folder. Default false. */
     dotfiles?: boolean;
     /**
+     * Compress WebSocket messages (permessage-deflate, RFC 7692) with clients that offer it, on Node and
+     * Bun (Deno's WebSocket does not compress). Costs CPU and memory per socket. Default false.
+     */
+    perMessageDeflate?: boolean;
+    /**
      * Send the message of an unexpected exception with its 500 (as the original does). Default: true,
      * false when NODE_ENV is "production" (then the body says "Internal Server Error"; the error is logged).
      * An HTTPError's message is always sent.

@@ -77,6 +77,7 @@ const table: { [option in keyof StartOptions]-?: Row } = {
         ],
     },
     dotfiles: { default: false, read: (s) => s.dotfiles, accepts: [[{ dotfiles: true }, true]] },
+    perMessageDeflate: { default: false, read: (s) => s.perMessageDeflate, accepts: [[{ perMessageDeflate: true }, true]] },
     exposeErrors: {
         default: true,
         read: (s) => s.exposeErrors,

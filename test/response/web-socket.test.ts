@@ -149,6 +149,19 @@ describe("WebSocket routes", () => {
         assert.deepEqual(closed, { code: 1008, reason: "messages not read" });
     });
 
+    it("compresses messages (permessage-deflate) only when the perMessageDeflate option says so, and not on Deno", async () => {
+        const offered = (await (await openSocket(server.url + "/echo")).upgradeHeaders)["sec-websocket-extensions"];
+        assert.equal(offered, undefined, "off by default, though the client offers it");
+        const compressing = await serve({ perMessageDeflate: true, routes: { "/echo/GET": () => new WebSocketResponse(async (self) => { for await (const message of self) await self.send(message); }) } });
+        const socket = await openSocket(compressing.url + "/echo");
+        const extensions = (await socket.upgradeHeaders)["sec-websocket-extensions"];
+        if (runtime === "deno") assert.equal(extensions, undefined);
+        else assert.match(String(extensions), /^permessage-deflate/);
+        socket.ws.send("a".repeat(10_000));
+        assert.deepEqual(await socket.waitFor(1), ["a".repeat(10_000)]);
+        socket.ws.close();
+    });
+
     it("closes with the code and reason the route gives, and with 1009 past maxMessageSize", async () => {
         const closes = await openSocket(server.url + "/closes");
         assert.deepEqual(await closes.closed, { code: 4000, reason: "bye" });

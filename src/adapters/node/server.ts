@@ -23,7 +23,7 @@ export class NodeServer implements ServerAdapter {
     readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer; logged?: (status: number) => void }>();
     #closing = false;
 
-    constructor({ answers, logError, accessLog, limits, trustProxy }: AdapterOptions) {
+    constructor({ answers, logError, accessLog, limits, trustProxy, perMessageDeflate }: AdapterOptions) {
         this.#answers = answers;
         this.#trustProxy = trustProxy;
         this.#accessLog = accessLog;
@@ -33,7 +33,7 @@ export class NodeServer implements ServerAdapter {
         // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
         // refuses unread (too large, no route) is never asked for.
         this.#server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
-        this.#sockets = new NodeSockets(limits.maxMessageSize);
+        this.#sockets = new NodeSockets(limits.maxMessageSize, perMessageDeflate);
         this.#server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.#upgrade(req, socket, head));
     }
 

@@ -13,11 +13,11 @@ export class NodeSockets {
     /** What each request's 101 carries besides the handshake: the answer's headers (cookies, CORS) and protocol. */
     readonly #answers = new WeakMap<IncomingMessage, SocketAnswer>();
 
-    constructor(maxMessageSize: number) {
+    constructor(maxMessageSize: number, perMessageDeflate: boolean) {
         this.#server = new WebSocketServer({
             noServer: true,
             maxPayload: maxMessageSize,
-            perMessageDeflate: false,
+            perMessageDeflate,
             clientTracking: false,
             handleProtocols: (_offered, req) => this.#answers.get(req)?.socket.protocol || false,
         });

@@ -21,10 +21,10 @@ interface BunSocketData {
 }
 
 /** What `Bun.serve` takes as `websocket`. */
-export function bunWebSocketHandlers(maxMessageSize: number) {
+export function bunWebSocketHandlers(maxMessageSize: number, perMessageDeflate: boolean) {
     return {
         maxPayloadLength: maxMessageSize,
-        perMessageDeflate: false,
+        perMessageDeflate,
         // vshs pings (heartbeatInterval) and drops a socket that does not answer; Bun's own idle close is off.
         idleTimeout: 0,
         sendPings: false,

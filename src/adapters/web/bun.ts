@@ -68,10 +68,12 @@ async function fileBody(path: string, start: number, length: number): Promise<Bl
 export class BunHTTPServer implements ServerAdapter {
     readonly #responder: WebResponder;
     readonly #limits: ConnectionLimits;
+    readonly #perMessageDeflate: boolean;
     #server: BunServer | undefined;
 
     constructor(options: AdapterOptions) {
         this.#limits = options.limits;
+        this.#perMessageDeflate = options.perMessageDeflate;
         this.#responder = new WebResponder(options, {
             requestLine,
             clientAddress: (request, server) => (server as BunServer).requestIP(request)?.address ?? "",
@@ -97,7 +99,7 @@ export class BunHTTPServer implements ServerAdapter {
                 // No 503 for requests still waiting at the shutdown deadline: stop(true) closes their connections.
                 fetch: (request, server) => this.#responder.respond(request, server),
                 error: (error) => this.#responder.serveError(error),
-                websocket: bunWebSocketHandlers(this.#limits.maxMessageSize),
+                websocket: bunWebSocketHandlers(this.#limits.maxMessageSize, this.#perMessageDeflate),
             });
         } catch (error) {
             throw listenError(error, port, hostname);
