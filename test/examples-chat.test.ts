@@ -10,6 +10,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openEventStream } from "./helpers/events.ts";
+import { openSocket } from "./helpers/web-socket.ts";
 
 // The chat file, and the older one it is moved to once it passes its bound, in a folder of their own.
 const chatFolder = await mkdtemp(path.join(tmpdir(), "vshs-chat-"));
@@ -344,6 +345,20 @@ describe("npm start's secret (examples/main.ts)", () => {
         const second = await start({ VSHS_SECRET: secret });
         assert.equal(await postAt(second.url, cookie), 200);
         await second.stop();
+    });
+});
+
+describe("the chat over a WebSocket", () => {
+    it("serves the chat over a WebSocket to the logged-in user: a hello with the name, then the chat's events", async () => {
+        await assert.rejects(openSocket(server.url + "/chat/live"), { status: 401 });
+        const socket = await openSocket(server.url + "/chat/live", { headers: { cookie: grace } });
+        assert.deepEqual(JSON.parse(String((await socket.waitFor(1))[0])), { event: "hello", data: { name: "Grace" } });
+        await sleep(50); // following the channel
+        const posted = (await (await post({ text: "over the socket" })).json()) as Kept;
+        const frame = JSON.parse(String((await socket.waitFor(2))[1]));
+        assert.deepEqual(frame, { id: posted.id, event: "message", data: { name: "Ada", text: "over the socket", time: posted.time } });
+        await assert.rejects(openSocket(server.url + "/chat/live", { headers: { cookie: grace, origin: "http://elsewhere.example" } }), { status: 403 }, "another origin is refused before the upgrade");
+        socket.ws.close();
     });
 });
 

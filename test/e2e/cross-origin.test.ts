@@ -2,7 +2,8 @@
  * A page from another origin cannot act as the user logged in to the chat, nor read the admin pages.
  * The user logs in at the examples server (http://127.0.0.1:<port>); then, in the same browser, a page
  * from another origin tries everything a page can do with the user's cookie: fetch() with credentials,
- * with and without CORS, a form posted into a frame, and a login of its own choosing. Two such origins:
+ * with and without CORS, a form posted into a frame, a login of its own choosing, and the chat's
+ * WebSocket (refused before the upgrade: another origin). Two such origins:
  * another site (http://localhost:<other port>: an IP address and a name are different sites), where
  * SameSite=Lax already keeps the cookie off every POST; and the same site on another port
  * (http://127.0.0.1:<other port>), where the browser does send it and the chat's _middleware.ts, which
@@ -51,10 +52,19 @@ const attemptsScript = (app: string) => `(async () => {
         admin: await outcome(fetch(app + "/admin/stats")),
         adminEvents: await outcome(fetch(app + "/admin/events")),
         adminGuess: await outcome(fetch(app + "/admin/stats", { headers: { authorization: "Bearer guess" } })),
+        // A WebSocket: the browser sends the cookie with its handshake when it has one for that site.
+        socket: await ${socketScript},
     };
 })()`;
 
-type Attempts = Record<"postJson" | "postForm" | "postNoCors" | "loginNoCors" | "logoutNoCors" | "whoIs" | "adminWithCookies" | "admin" | "adminEvents" | "adminGuess", string>;
+/** A page's script that opens the chat's WebSocket: its first message, or how it closed. */
+const socketScript = `new Promise((resolve) => {
+    const socket = new WebSocket(app.replace(/^http/, "ws") + "/chat/live");
+    socket.onmessage = (event) => (resolve("message " + event.data), socket.close());
+    socket.onclose = (event) => resolve("closed " + event.code);
+})`;
+
+type Attempts = Record<"postJson" | "postForm" | "postNoCors" | "loginNoCors" | "logoutNoCors" | "whoIs" | "adminWithCookies" | "admin" | "adminEvents" | "adminGuess" | "socket", string>;
 
 let navigations = 0;
 
@@ -105,6 +115,8 @@ describe("a page from another origin, in the browser of a logged-in user", () =>
         await user.locator("#messages li", { hasText: "my own message" }).waitFor({ timeout: 5000 });
         const [cookie] = await context.cookies(server.url);
         assert.deepEqual([cookie!.name, cookie!.httpOnly, cookie!.sameSite], ["chat-name", true, "Lax"]);
+        // The chat's own page opens its WebSocket as the user.
+        assert.equal(await user.evaluate(`(async () => { const app = location.origin; return await ${socketScript}; })()`), 'message {"event":"hello","data":{"name":"Ada"}}');
     });
 
     for (const [what, origin, cookieSent] of [
@@ -123,6 +135,8 @@ describe("a page from another origin, in the browser of a logged-in user", () =>
             assert.equal(tried.logoutNoCors, "opaque");
             assert.match(tried.whoIs, /^refused: TypeError$/, "a `*` answer cannot be read with credentials");
             assert.match(tried.adminWithCookies, /^refused: TypeError$/);
+            // The handshake is refused (403, another origin) before any socket opens: the page sees it fail.
+            assert.equal(tried.socket, "closed 1006");
             for (const admin of [tried.admin, tried.adminEvents, tried.adminGuess]) {
                 assert.equal(admin, "401 The admin pages need Authorization: Bearer <$ADMIN_TOKEN>");
             }
