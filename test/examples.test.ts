@@ -119,6 +119,22 @@ describe("the examples", () => {
         assert.equal((await server.fetch("/ws/echo")).status, 426, "a plain GET is told to upgrade");
     });
 
+    it("GET /board/strokes sends the strokes so far, then each stroke drawn, and closes on a malformed one (1008)", async () => {
+        const drawer = await openSocket(server.url + "/board/strokes");
+        assert.equal(JSON.parse(String((await drawer.waitFor(1))[0])).event, "strokes");
+        await new Promise((resolve) => setTimeout(resolve, 50)); // following the channel
+        const stroke = { from: [0.1, 0.2], to: [0.3, 0.4], color: "#336699" };
+        drawer.ws.send(JSON.stringify(stroke));
+        const echoed = JSON.parse(String((await drawer.waitFor(2))[1]));
+        assert.deepEqual({ event: echoed.event, data: echoed.data }, { event: "stroke", data: stroke });
+        const late = await openSocket(server.url + "/board/strokes");
+        const [soFar] = await late.waitFor(1);
+        assert.deepEqual(JSON.parse(String(soFar)).data.at(-1), stroke, "a page that joins late gets the strokes so far");
+        late.ws.send(JSON.stringify({ from: [2, 0], to: [0, 0], color: "red" }));
+        assert.equal((await late.closed).code, 1008);
+        drawer.ws.close();
+    });
+
     it("GET / serves assets/index.html", async () => {
         const response = await server.fetch("/");
         assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
