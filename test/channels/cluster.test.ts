@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import { relayChannels } from "../../src/channels/cluster.ts";
 import { cliPath, startCli, type RunningCli } from "../helpers/cli.ts";
 import { openEventStream } from "../helpers/events.ts";
+import { openSocket } from "../helpers/web-socket.ts";
 import { runtime } from "../helpers/runtime.ts";
 import { fixturesDir } from "../helpers/server.ts";
 
@@ -57,6 +58,26 @@ describe("channels across vshs --workers", () => {
             const events = (await stream.waitFor(101)).slice(1);
             assert.deepEqual(events.map((event) => event.id), expected);
             stream.close();
+        }
+    });
+
+    it("reaches WebSockets on every worker too, as JSON frames, once and in order", async () => {
+        const sockets = [];
+        const pids = new Set<number>();
+        for (let tries = 0; pids.size < 2 && tries < 30; tries++) {
+            const socket = await openSocket(cli.url + "/socket");
+            const { worker } = JSON.parse(String((await socket.waitFor(1))[0])) as { worker: number };
+            if (pids.has(worker)) socket.ws.close();
+            else (pids.add(worker), sockets.push(socket));
+        }
+        assert.equal(pids.size, 2, "a socket on each worker");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const published = await Promise.all(Array.from({ length: 20 }, (_, n) => post(cli.url + "/feed", { socket: n })));
+        const expected = published.map((each) => each.id).sort((a, b) => Number(a) - Number(b));
+        for (const socket of sockets) {
+            const frames = (await socket.waitFor(21)).slice(1).map((frame) => JSON.parse(String(frame)));
+            assert.deepEqual(frames.map((frame) => frame.id), expected);
+            socket.ws.close();
         }
     });
 

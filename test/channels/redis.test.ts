@@ -7,6 +7,7 @@ import { RedisTransport } from "../../src/channels/redis.ts";
 import type { ChannelMessage, LostEvents } from "../../src/channels/transport.ts";
 import { startCli, type RunningCli } from "../helpers/cli.ts";
 import { openEventStream } from "../helpers/events.ts";
+import { openSocket } from "../helpers/web-socket.ts";
 import { scriptCommand } from "../helpers/runtime.ts";
 import { fixturesDir } from "../helpers/server.ts";
 import { freePort, skipWithoutRedis, startRedis, until, type RedisServer } from "../helpers/redis.ts";
@@ -325,6 +326,17 @@ describe("channels through Redis between two vshs processes", { skip }, () => {
         stream.close();
         assert.deepEqual(events.map((event) => event.id), [...sorted.slice(190), ...live]);
         assert.deepEqual(events.slice(10).map((event) => JSON.parse(event.data)), [{ live: 0 }, { live: 1 }]);
+    });
+
+    it("reaches a WebSocket on one server with the events published on the other, as JSON frames, in id order", async () => {
+        const socket = await openSocket(`${servers[1]!.url}/socket`);
+        await new Promise((resolve) => setTimeout(resolve, 50)); // following
+        const ids = [];
+        for (let n = 0; n < 10; n++) ids.push(await publish(`${servers[n % 2]!.url}/chat`, { socket: n }));
+        const frames = (await socket.waitFor(10)).map((frame) => JSON.parse(String(frame)));
+        assert.deepEqual(frames.map((frame) => frame.id), ids);
+        assert.deepEqual(frames.map((frame) => frame.data.socket), [...ids.keys()]);
+        socket.ws.close();
     });
 
     it("sends vshs-reset with the latest id for a Last-Event-ID older than the history, then goes on live", async () => {
