@@ -128,7 +128,8 @@ export class RedisFollowers {
         if (message.first) {
             // A new counter (the channel was let go of, or Redis restarted) owes nothing to the ids before
             // it, but if its ids do not go on above them (Redis's clock went back), clients must reload.
-            if (message.id <= last) this.#lose(channel, message.id - 1);
+            if (message.id === last) return; // handed already, by a catch-up that read it from the history
+            if (message.id < last) this.#lose(channel, message.id - 1);
             else this.#forget(channel);
             this.#hand(channel, message);
         } else if (message.id > last + 1) {
