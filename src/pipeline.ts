@@ -6,16 +6,13 @@ import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
 import type { Answer, AnswerHeaders, AnswerSource, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
 import { textAnswer, withoutBody } from "./response/answer.ts";
-import type { OpenStreams } from "./response/open-streams.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
-import { toAnswer, type LongLived } from "./response/to-response.ts";
-import { checkUpgrade, chooseProtocol } from "./request/upgrade.ts";
-import type { OpenSockets } from "./response/open-sockets.ts";
+import { toAnswer } from "./response/to-response.ts";
+import type { LongLivedOf } from "./response/long-lived.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
 import { fileAnswer } from "./static/file-answer.ts";
 import type { StaticFolder } from "./static/serve-static.ts";
-import type { Handler } from "./types.ts";
 import { Params } from "./request/handler-params.ts";
 
 export interface PipelineConfig {
@@ -30,10 +27,8 @@ export interface PipelineConfig {
     secrets: readonly string[];
     /** Used when the Host header is missing or unusable. */
     fallbackHost: string;
-    /** Where the event streams handlers return are followed. */
-    streams: OpenStreams;
-    /** Where the WebSockets handlers return are followed. */
-    sockets: OpenSockets;
+    /** How the event streams and WebSockets that handlers return become answers, followed where the server keeps them. */
+    longLived: LongLivedOf;
     logError: ErrorLogger;
 }
 
@@ -139,7 +134,7 @@ export class Pipeline implements AnswerSource {
     #answer(incoming: Incoming, match: RouteMatch, value: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         let answer: Answer;
         try {
-            answer = toAnswer(value, this.#base(incoming), this.#longLived(match.handler, incoming));
+            answer = toAnswer(value, this.#base(incoming), this.#config.longLived(match.handler, incoming));
         } catch (error) {
             return fail(error);
         }
@@ -210,7 +205,7 @@ export class Pipeline implements AnswerSource {
         if (errorRoute) {
             try {
                 const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming, this.#config.secrets));
-                return toAnswer(value, base, this.#longLived(errorRoute.handler, incoming), status);
+                return toAnswer(value, base, this.#config.longLived(errorRoute.handler, incoming), status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
             }
@@ -221,20 +216,6 @@ export class Pipeline implements AnswerSource {
     /** The body of the 500 an adapter sends when an answer could not be written (a header value it refused, say). */
     failureMessage(error: unknown): string {
         return this.#config.exposeErrors ? `Could not send the answer: ${error instanceof Error ? error.message : String(error)}` : "Internal Server Error";
-    }
-
-    /** How an SSEResponse or a WebSocketResponse from `handler` becomes an answer, followed by the server's OpenStreams or OpenSockets. */
-    #longLived(handler: Handler, incoming: Incoming): LongLived {
-        return {
-            eventStream: (stream) => this.#config.streams.eventStream(stream, handler),
-            socket: (socket, base) => {
-                const upgrade = checkUpgrade(incoming, (origin) => this.#config.cors.headersFor(origin)["access-control-allow-credentials"] === "true");
-                if (!upgrade.valid) return textAnswer(upgrade.status, { ...base, ...upgrade.headers }, upgrade.message);
-                const query = incoming.target.indexOf("?");
-                const lastEventId = query === -1 ? undefined : (new URLSearchParams(incoming.target.slice(query + 1)).get("lastEventId") ?? undefined);
-                return { kind: "socket", status: 101, headers: base, socket: this.#config.sockets.session(socket, handler, chooseProtocol(socket.protocols, upgrade.offered), lastEventId) };
-            },
-        };
     }
 
     #errorRoute(method: string, status: number) {

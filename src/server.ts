@@ -11,6 +11,7 @@ import { loadRouteFolder, routeObjectEntries } from "./router/route-entries.ts";
 import { Router, type RouteEntry } from "./router/router.ts";
 import { OpenStreams } from "./response/open-streams.ts";
 import { OpenSockets } from "./response/open-sockets.ts";
+import { longLivedAnswers } from "./response/long-lived.ts";
 import { runtime } from "./runtime.ts";
 import { shutDown } from "./shutdown.ts";
 import { watchRoutes } from "./watch-mode.ts";
@@ -30,17 +31,17 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
 
     const streams = new OpenStreams({ ...settings.streams, log: logError });
     const sockets = new OpenSockets({ ...settings.streams, log: logError });
+    const cors = corsPolicy(settings.cors);
     const entries = "handlers" in routes ? routeObjectEntries(routes.handlers) : await loadRouteFolder(routes.folder, { tolerant: watch, generation: watch ? 1 : 0, logError });
     const pipeline = new Pipeline({
         router: buildRouter(entries),
         staticFolder: settings.staticFolder === null ? null : new StaticFolder(settings.staticFolder, { dotfiles: settings.dotfiles }),
         limits,
         exposeErrors: settings.exposeErrors,
-        cors: corsPolicy(settings.cors),
+        cors,
         secrets: settings.secrets,
         fallbackHost: hostPort(hostname, port),
-        streams,
-        sockets,
+        longLived: longLivedAnswers(streams, sockets, cors),
         logError,
     });
     const releaseChannels = await useChannels(settings.channels);

@@ -38,7 +38,7 @@ async function startupError(options: vshs.StartOptions): Promise<string> {
 
 describe("the package", () => {
     it("exports the public API and nothing else", () => {
-        assert.deepEqual(Object.keys(vshs).sort(), ["Channel", "HTTPError", "PublishError", "SSEResponse", "channel", "default", "getQuery", "rateLimit", "rootDir", "startHTTPServer"]);
+        assert.deepEqual(Object.keys(vshs).sort(), ["Channel", "HTTPError", "PublishError", "SSEResponse", "WebSocketResponse", "channel", "default", "getQuery", "rateLimit", "rootDir", "startHTTPServer"]);
         assert.equal(vshs.default, startHTTPServer);
     });
 

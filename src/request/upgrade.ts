@@ -1,4 +1,5 @@
-import type { Incoming } from "../contract.ts";
+import type { Answer, AnswerHeaders, Incoming, SocketSession } from "../contract.ts";
+import { textAnswer } from "../response/answer.ts";
 
 /** What a WebSocket route makes of a request: a valid opening handshake, or why not (RFC 6455 §4.2.1, §4.4). */
 export type Upgrade = { valid: true; offered: string[] } | { valid: false; status: 400 | 403 | 426; message: string; headers: Record<string, string> };
@@ -53,4 +54,21 @@ function sameHost(origin: string, host: string | undefined): boolean {
 /** The route's first protocol that the client offers ("" when none is shared, or none is spoken). */
 export function chooseProtocol(spoken: readonly string[], offered: readonly string[]): string {
     return spoken.find((protocol) => offered.includes(protocol)) ?? "";
+}
+
+/**
+ * The answer of a WebSocket route: the socket (its session made with the protocol chosen and the
+ * `lastEventId` query parameter), or the refusal of a request that is no valid handshake.
+ */
+export function socketAnswer(
+    incoming: Incoming,
+    base: Readonly<AnswerHeaders>,
+    protocols: readonly string[],
+    { allowsOrigin, session }: { allowsOrigin: (origin: string) => boolean; session: (protocol: string, lastEventId: string | undefined) => SocketSession },
+): Answer {
+    const upgrade = checkUpgrade(incoming, allowsOrigin);
+    if (!upgrade.valid) return textAnswer(upgrade.status, { ...base, ...upgrade.headers }, upgrade.message);
+    const query = incoming.target.indexOf("?");
+    const lastEventId = query === -1 ? undefined : (new URLSearchParams(incoming.target.slice(query + 1)).get("lastEventId") ?? undefined);
+    return { kind: "socket", status: 101, headers: base, socket: session(chooseProtocol(protocols, upgrade.offered), lastEventId) };
 }

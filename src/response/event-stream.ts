@@ -1,4 +1,5 @@
 import { channelEvent, channelReset, clientGone, closeWithRetry, follow, heartbeat, startStream, writeFrame } from "../symbols.ts";
+import { quiet, quietRejection } from "./quiet.ts";
 import type { ChannelFollower, FollowedEvent, Followable } from "./channel-follower.ts";
 import type { ErrorLogger, EventSink } from "../contract.ts";
 import { eventFrame, type EventFields } from "./event-frame.ts";
@@ -199,13 +200,4 @@ function sseFrame(event: FollowedEvent): string {
     let frame = sseFrames.get(event);
     if (frame === undefined) sseFrames.set(event, (frame = eventFrame({ id: event.id, event: event.event, data: event.data })));
     return frame;
-}
-
-function quiet(promise: Promise<void>): Promise<void> {
-    promise.catch(() => {});
-    return promise;
-}
-
-function quietRejection(error: unknown): Promise<void> {
-    return quiet(Promise.reject(error));
 }

@@ -1,4 +1,5 @@
 import { channelEvent, channelReset, clientGone, follow, socketMessage, startSocket } from "../symbols.ts";
+import { quiet, quietRejection } from "./quiet.ts";
 import type { ErrorLogger, SocketLink } from "../contract.ts";
 import { socketFrame, type ChannelFollower, type FollowedEvent, type Followable } from "./channel-follower.ts";
 
@@ -235,13 +236,4 @@ function toPayload(data: unknown): string | Uint8Array {
     const json = JSON.stringify(data);
     if (json === undefined) throw new TypeError(`A WebSocket cannot send ${typeof data}`);
     return json;
-}
-
-function quiet(promise: Promise<void>): Promise<void> {
-    promise.catch(() => {});
-    return promise;
-}
-
-function quietRejection(error: unknown): Promise<void> {
-    return quiet(Promise.reject(error));
 }
