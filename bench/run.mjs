@@ -308,6 +308,79 @@ async function streamsReport() {
     return [memory, fanOut];
 }
 
+// ---- WebSockets ----
+
+const socketPair = [streamSide("raw-sockets", "raw ws"), streamSide("vshs-sockets", "vshs")];
+const echoSockets = 64;
+
+/** One run of socket-clients.mjs (on the other core) against a fresh server. */
+async function socketRun(sideToRun, mode, count, amount) {
+    const server = await startServer(sideToRun);
+    try {
+        const client = pin(0, withFileLimit([process.execPath, path.join(here, "socket-clients.mjs"), mode, String(server.port), String(count), String(amount)]));
+        const result = JSON.parse(execFileSync(...splitCommand(client), { encoding: "utf8", timeout: 180_000 }));
+        if (mode === "echo") return result;
+        return { ...result, rssPerSocket: (result.after.rss - result.before.rss) / count / 1024, heapPerSocket: (result.after.heapUsed - result.before.heapUsed) / count / 1024, fanOut: median(result.fanOutMs), serverSend: median(result.serverSendMs) };
+    } finally {
+        await server.stop();
+    }
+}
+
+/**
+ * vshs's WebSockets against ws by hand, on Node: echo round trips per second over 64 sockets (a
+ * `for await` loop that awaits its sends, as the examples write it), the memory of `streamCount` idle
+ * sockets following a channel, and the time one published event takes to reach them all (raw: a loop
+ * over the sockets sending the same frame).
+ */
+async function socketsReport() {
+    checkFileLimit();
+    const [baseline, candidate] = socketPair;
+    console.log(`## WebSockets: echo round trips over ${echoSockets} sockets (${duration} s per run); ${format(streamCount)} sockets following a channel, one event to all (${fanOuts} times per run)`);
+    const runs = { echo: { [baseline.label]: [], [candidate.label]: [] }, fanout: { [baseline.label]: [], [candidate.label]: [] } };
+    const ratios = { echo: [], memory: [], fanOut: [] };
+    for (let round = 0; round < rounds; round++) {
+        for (const order of [[baseline, candidate], [candidate, baseline]]) {
+            const echo = {};
+            const fan = {};
+            for (const each of order) {
+                echo[each.label] = await socketRun(each, "echo", echoSockets, duration);
+                fan[each.label] = await socketRun(each, "fanout", streamCount, fanOuts);
+                runs.echo[each.label].push(echo[each.label]);
+                runs.fanout[each.label].push(fan[each.label]);
+            }
+            ratios.echo.push(echo[candidate.label].perSecond / echo[baseline.label].perSecond);
+            ratios.memory.push(fan[candidate.label].rssPerSocket / fan[baseline.label].rssPerSocket);
+            ratios.fanOut.push(fan[candidate.label].fanOut / fan[baseline.label].fanOut);
+        }
+    }
+    const figure = (kind, key, label) => median(runs[kind][label].map((run) => run[key]));
+    const rows = [
+        { scenario: "sockets", measure: "echo round trips per second", sockets: echoSockets, baseline: figure("echo", "perSecond", baseline.label), candidate: figure("echo", "perSecond", candidate.label), ratio: median(ratios.echo) },
+        { scenario: "sockets", measure: "KiB of RSS per idle socket", sockets: streamCount, baseline: figure("fanout", "rssPerSocket", baseline.label), candidate: figure("fanout", "rssPerSocket", candidate.label), ratio: median(ratios.memory) },
+        { scenario: "sockets", measure: "ms until every socket has the event", sockets: streamCount, baseline: figure("fanout", "fanOut", baseline.label), candidate: figure("fanout", "fanOut", candidate.label), ratio: median(ratios.fanOut) },
+    ];
+    console.log(`  ${"vshs echo".padEnd(24)} ${format(rows[0].candidate).padStart(7)} round trips/s   raw ws: ${format(rows[0].baseline)}   ratio ${rows[0].ratio.toFixed(2)}× (below 1: fewer than raw)`);
+    console.log(`  ${"vshs memory".padEnd(24)} ${rows[1].candidate.toFixed(2).padStart(7)} KiB RSS per socket   raw ws: ${rows[1].baseline.toFixed(2)} KiB   ratio ${rows[1].ratio.toFixed(2)}× (above 1: more than raw)`);
+    console.log(`  ${"vshs fan-out".padEnd(24)} ${rows[2].candidate.toFixed(1).padStart(7)} ms to all ${format(streamCount)}   raw ws: ${rows[2].baseline.toFixed(1)} ms   ratio ${rows[2].ratio.toFixed(2)}× (above 1: slower than raw)`);
+    // Deno and Bun: vshs's echo route against each runtime's own WebSocket by hand.
+    for (const runtime of ["deno", "bun"]) {
+        const pair = [{ ...onRuntime(runtime, "raw-sockets-web", undefined, `${runtime} raw`), streams: true }, { ...onRuntime(runtime, "vshs-sockets", undefined, `vshs on ${runtime}`), streams: true }];
+        const perSecond = { [pair[0].label]: [], [pair[1].label]: [] };
+        const echoRatios = [];
+        for (let round = 0; round < rounds; round++) {
+            for (const order of [pair, [...pair].reverse()]) {
+                const results = {};
+                for (const each of order) perSecond[each.label].push((results[each.label] = (await socketRun(each, "echo", echoSockets, duration)).perSecond));
+                echoRatios.push(results[pair[1].label] / results[pair[0].label]);
+            }
+        }
+        const row = { scenario: "sockets", measure: `echo round trips per second on ${runtime}`, sockets: echoSockets, baseline: median(perSecond[pair[0].label]), candidate: median(perSecond[pair[1].label]), ratio: median(echoRatios) };
+        rows.push(row);
+        console.log(`  ${pair[1].label.padEnd(24)} ${format(row.candidate).padStart(7)} round trips/s   ${pair[0].label}: ${format(row.baseline)}   ratio ${row.ratio.toFixed(2)}× (below 1: fewer than raw)`);
+    }
+    return rows;
+}
+
 // ---- channels ----
 
 /**
@@ -659,6 +732,7 @@ async function main() {
         }
     }
     if (selected("streams")) rows.push(...(await streamsReport()));
+    if (selected("sockets")) rows.push(...(await socketsReport()));
     if (selected("channels")) rows.push(...(await channelsReport()));
     let startup;
     if (selected("startup")) {

@@ -149,8 +149,6 @@ export interface AdapterOptions {
     limits: ConnectionLimits;
     /** How many proxies to believe about the client's address (`request.ip`) and scheme (`secure`). */
     trustProxy: number;
-    /** Ms between WebSocket pings (for a runtime that pings by itself); 0: none. */
-    heartbeatInterval: number;
     /** Whether WebSocket messages may be compressed (permessage-deflate). */
     perMessageDeflate: boolean;
 }

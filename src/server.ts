@@ -54,7 +54,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         await releaseChannels();
         await releaseRateLimits();
     };
-    const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits, trustProxy: settings.trustProxy, heartbeatInterval: settings.streams.heartbeatInterval, perMessageDeflate: settings.perMessageDeflate });
+    const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits, trustProxy: settings.trustProxy, perMessageDeflate: settings.perMessageDeflate });
     const watcher = watch && folder !== null ? watchRoutes({ folder, pipeline, streams: [streams, sockets], buildRouter, logError }) : null;
     let boundPort: number;
     let closed: Promise<void> | undefined;

@@ -24,6 +24,13 @@ export interface SocketStart {
     lastEventId: string | undefined;
 }
 
+/**
+ * Bytes a socket may hold unsent before `await send()` waits for it to drain: as Node's streams do
+ * (16 KiB). Waiting for an empty buffer instead would cost a round of the event loop per message where
+ * the runtime sends asynchronously (Deno), and gain nothing.
+ */
+const roomyBuffer = 16 * 1024;
+
 /** Close codes a server may send (RFC 6455 §7.4.1 and IANA's registry): 1000–1003, 1007–1009, 1011–1014, and the 3000–4999 of applications. */
 function sendableCode(code: number): boolean {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1009) || (code >= 1011 && code <= 1014) || (code >= 3000 && code <= 4999);
@@ -134,7 +141,7 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage>, ChannelF
             link.terminate();
             return quietRejection(new Error(`The client is not reading: more than ${this.#maxBuffer} bytes wait for it, so the socket was cut off`));
         }
-        if (buffered === 0) return Promise.resolve();
+        if (buffered <= roomyBuffer) return Promise.resolve();
         return quiet(
             link.drained().then(() => {
                 if (this.closed) throw new Error("The WebSocket is closed");

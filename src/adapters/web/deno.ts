@@ -49,8 +49,8 @@ const requestLine: RequestLine = {
     },
 };
 
-/** The Deno runtime; WebSocket messages are bounded at `maxMessageSize`, and pinged every `heartbeatInterval` ms. */
-function deno(maxMessageSize: number, heartbeatInterval: number): WebRuntime {
+/** The Deno runtime; WebSocket messages are bounded at `maxMessageSize`. */
+function deno(maxMessageSize: number): WebRuntime {
     return {
         requestLine,
         clientAddress: (_request, info) => (info as DenoServeInfo).remoteAddr.hostname,
@@ -60,8 +60,9 @@ function deno(maxMessageSize: number, heartbeatInterval: number): WebRuntime {
         upgrade(request, _info, answer) {
             // The protocol goes in as a header: Deno's own check splits the client's list at ", " only,
             // and refuses a protocol of a list written "a,b" (which RFC 6455 allows, and clients send).
-            // Deno pings by itself and closes a socket whose pong does not come within idleTimeout (whole seconds).
-            const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: heartbeatInterval === 0 ? 0 : Math.max(1, Math.round(heartbeatInterval / 1000)) });
+            // Deno's own pings (idleTimeout) are off: with a client that had stopped reading, they froze the
+            // whole process in a test (Deno 2.9); such a client is cut off by maxEventBuffer instead.
+            const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
             for (const [name, value] of Object.entries(answer.headers)) {
                 if (name === "content-type" || name === "content-length") continue;
                 for (const each of Array.isArray(value) ? value : [value]) response.headers.append(name, each);
@@ -78,7 +79,7 @@ export class DenoHTTPServer implements ServerAdapter {
     #server: DenoServer | undefined;
 
     constructor(options: AdapterOptions) {
-        this.#responder = new WebResponder(options, deno(options.limits.maxMessageSize, options.heartbeatInterval));
+        this.#responder = new WebResponder(options, deno(options.limits.maxMessageSize));
     }
 
     async listen(port: number, hostname: string): Promise<number> {

@@ -49,7 +49,7 @@ class WebSocketLink implements SocketLink {
         this.#socket.close(1008, "");
     }
 
-    /** The platform's WebSocket sends no pings of its own making: Deno pings by itself (idleTimeout) and closes an unanswering socket. */
+    /** The platform's WebSocket sends no pings of its own making (and Deno's own are off: see deno.ts). */
     ping(onPong: () => void): void {
         onPong();
     }
