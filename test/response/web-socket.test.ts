@@ -29,6 +29,7 @@ const server = await serve({
             return new WebSocketResponse((self) => self.send("welcome"));
         },
         "/closes/GET": () => new WebSocketResponse((self) => self.close(4000, "bye")),
+        "/posted/POST": ({ body }: HandlerParams) => ({ got: body }),
         "/with-cookie/GET": ({ cookies }: HandlerParams) => {
             cookies.set("seen", "yes");
             return new WebSocketResponse((self) => self.send("hi"));
@@ -75,6 +76,15 @@ describe("WebSocket routes", () => {
         assert.equal(response.status, 426);
         assert.equal(response.headers.get("upgrade"), "websocket");
         assert.match(await response.text(), /WebSocket/);
+    });
+
+    it("answers a request that asks to upgrade but carries a body as any other, body included (curl --http2 sends Upgrade: h2c with its POST)", async () => {
+        // Deno's server answers an `Upgrade: h2c` request 400 itself, before vshs sees it.
+        for (const upgrade of runtime === "deno" ? ["websocket"] : ["h2c", "websocket"]) {
+            const answer = await server.raw(`POST /posted HTTP/1.1\r\nHost: localhost\r\nUpgrade: ${upgrade}\r\nConnection: Upgrade, close\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`);
+            assert.equal(answer.status, 200, upgrade);
+            assert.deepEqual(JSON.parse(answer.body), { got: { a: 1 } }, upgrade);
+        }
     });
 
     it("answers a malformed upgrade as RFC 6455 says: another version 426, no key 400", async () => {

@@ -19,6 +19,12 @@ export class NodeServer implements ServerAdapter {
     readonly #trustProxy: number;
     readonly #writer: AnswerWriter;
     readonly #sockets: NodeSockets;
+    /**
+     * The same server without an upgrade listener, for the connections of upgrade requests that carry a
+     * body (curl --http2 sends `Upgrade: h2c` with its POST): node:http hands such a request to the
+     * upgrade listener with its body unparsed, so it is handed back, as sent, to a parser that reads it.
+     */
+    readonly #plain: http.Server;
     /** The connection and first bytes of each upgrade request, for the socket answer to take over; and its access-log entry, which its response no longer closes then. */
     readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer; logged?: (status: number) => void }>();
     #closing = false;
@@ -29,10 +35,8 @@ export class NodeServer implements ServerAdapter {
         this.#accessLog = accessLog;
         this.#maxBodySize = limits.maxBodySize;
         this.#writer = new AnswerWriter({ logError, failureMessage: (error) => answers.failureMessage(error), closing: () => this.#closing });
-        this.#server = http.createServer(nodeServerOptions(limits), (req, res) => this.#handle(req, res, false));
-        // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
-        // refuses unread (too large, no route) is never asked for.
-        this.#server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
+        this.#server = this.#httpServer(limits);
+        this.#plain = this.#httpServer(limits);
         this.#sockets = new NodeSockets(limits.maxMessageSize, perMessageDeflate);
         this.#server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.#upgrade(req, socket, head));
     }
@@ -53,11 +57,21 @@ export class NodeServer implements ServerAdapter {
         this.#closing = true;
         const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
         this.#server.closeIdleConnections();
+        this.#plain.closeIdleConnections();
         return stopped;
     }
 
     cutOff(): void {
         this.#server.closeAllConnections();
+        this.#plain.closeAllConnections();
+    }
+
+    #httpServer(limits: ConnectionLimits): http.Server {
+        const server = http.createServer(nodeServerOptions(limits), (req, res) => this.#handle(req, res, false));
+        // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
+        // refuses unread (too large, no route) is never asked for.
+        server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
+        return server;
     }
 
     /**
@@ -66,6 +80,12 @@ export class NodeServer implements ServerAdapter {
      * after which the connection closes; a WebSocket route's answer hands the connection to `ws`.
      */
     #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+        if ((req.headers["content-length"] ?? "0") !== "0" || req.headers["transfer-encoding"] !== undefined) {
+            socket.unshift(head);
+            socket.unshift(Buffer.from(requestHead(req), "latin1"));
+            this.#plain.emit("connection", socket);
+            return;
+        }
         const res = new http.ServerResponse(req);
         res.assignSocket(socket);
         res.shouldKeepAlive = false;
@@ -110,4 +130,11 @@ function nodeServerOptions({ maxHeaderSize, headersTimeout, requestTimeout, keep
     // How often node:http looks for connections past those timeouts (30 s by default, which would triple a 10 s bound).
     const shortest = Math.min(...[headers, requestTimeout].filter((timeout) => timeout > 0), 4000);
     return { maxHeaderSize, headersTimeout: headers, requestTimeout, keepAliveTimeout, connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)) };
+}
+
+/** A request's line and headers as the client sent them (node:http keeps the raw header lines). */
+function requestHead(req: IncomingMessage): string {
+    let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+    for (let index = 0; index < req.rawHeaders.length; index += 2) head += `${req.rawHeaders[index]}: ${req.rawHeaders[index + 1]}\r\n`;
+    return head + "\r\n";
 }
