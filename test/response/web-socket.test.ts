@@ -78,9 +78,9 @@ describe("WebSocket routes", () => {
         assert.match(await response.text(), /WebSocket/);
     });
 
-    it("answers a request that asks to upgrade but carries a body as any other, body included (curl --http2 sends Upgrade: h2c with its POST)", async () => {
-        // Deno's server answers an `Upgrade: h2c` request 400 itself, before vshs sees it.
-        for (const upgrade of runtime === "deno" ? ["websocket"] : ["h2c", "websocket"]) {
+    // Deno's server answers such a request 400, with no body, itself: docs/runtimes.md.
+    it("answers a request that asks to upgrade but carries a body as any other, body included (curl --http2 sends Upgrade: h2c with its POST)", { skip: runtime === "deno" && "Deno answers it 400 itself" }, async () => {
+        for (const upgrade of ["h2c", "websocket"]) {
             const answer = await server.raw(`POST /posted HTTP/1.1\r\nHost: localhost\r\nUpgrade: ${upgrade}\r\nConnection: Upgrade, close\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`);
             assert.equal(answer.status, 200, upgrade);
             assert.deepEqual(JSON.parse(answer.body), { got: { a: 1 } }, upgrade);
