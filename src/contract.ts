@@ -3,7 +3,10 @@
  * request into an `Incoming`, the pipeline answers it with an `Answer`, the adapter writes that answer.
  * This module imports from neither side (only the public types), so each side can change alone.
  */
-import type { AccessLogEntry, RequestInfo } from "./types.ts";
+import type { AccessLogEntry, Encoding, RequestInfo, TlsOptions } from "./types.ts";
+
+/** A request header's value, by lower-case name. */
+export type HeaderReader = (name: string) => string | undefined;
 
 /** A request as an adapter hands it to the pipeline: its only view of the runtime's request object. */
 export interface Incoming {
@@ -52,8 +55,11 @@ export type Answer =
     | { kind: "bytes"; status: number; headers: Readonly<AnswerHeaders>; body: string | Uint8Array | null; reused?: true }
     /** A body produced over time (a returned `Response`, `ReadableStream` or `Blob`; see response/checked-body.ts). */
     | { kind: "stream"; status: number; headers: Readonly<AnswerHeaders>; body: ReadableStream<Uint8Array> }
-    /** `length` bytes of a file from `start` (headers, Content-Length included, already decided). */
-    | { kind: "file"; status: 200 | 206; headers: Readonly<AnswerHeaders>; path: string; start: number; length: number }
+    /**
+     * `length` bytes of a file from `start` (headers, Content-Length included, already decided). `encode`:
+     * the pipeline compresses the file as it is read (its headers already say so); adapters never see it set.
+     */
+    | { kind: "file"; status: 200 | 206; headers: Readonly<AnswerHeaders>; path: string; start: number; length: number; encode?: Encoding }
     /** An event stream: the adapter sends the headers, then opens the stream on its sink. */
     | { kind: "events"; status: 200; headers: Readonly<AnswerHeaders>; stream: EventStream }
     /**
@@ -151,6 +157,8 @@ export interface AdapterOptions {
     trustProxy: number;
     /** Whether WebSocket messages may be compressed (permessage-deflate). */
     perMessageDeflate: boolean;
+    /** HTTPS's certificate and key (PEM text), or null for plain HTTP. */
+    tls: TlsOptions | null;
 }
 
 /** A runtime's HTTP server running the pipeline. */

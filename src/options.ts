@@ -4,10 +4,12 @@
  * its flags' defaults and ranges from here.
  */
 
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { StartupError } from "./errors.ts";
 import { limitDefaults, type Limits } from "./limits.ts";
 import { resolveFolder } from "./paths.ts";
-import type { AccessLogger, RoutesObject, StartOptions } from "./types.ts";
+import type { AccessLogger, CompressOptions, Encoding, RoutesObject, StartOptions, StaticFolderOption, TlsOptions } from "./types.ts";
 
 /** The longest delay setTimeout honours, in ms: past it the timer fires at once, so no timeout may exceed it. */
 export const largestTimer = 2 ** 31 - 1;
@@ -27,7 +29,7 @@ export interface WholeNumberRule {
     readonly max: number;
 }
 
-export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept" | "redisTimeout" | "trustProxy";
+export type NumberOption = "port" | keyof Limits | "heartbeatInterval" | "channelHistory" | "channelsKept" | "redisTimeout" | "trustProxy" | "staticMaxAge";
 
 /** The whole-number options, in the order they are checked: the first mistake is the one reported. */
 export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Object.freeze({
@@ -38,7 +40,14 @@ export const numberOptions: Readonly<Record<NumberOption, WholeNumberRule>> = Ob
     channelsKept: rule(defaultChannelsKept, 1, 10_000_000),
     redisTimeout: rule(defaultRedisTimeout, 0, largestTimer),
     trustProxy: rule(0, 0, 100),
+    // A year, the longest RFC 9111 advises for a fresh-forever resource.
+    staticMaxAge: rule(0, 0, 31_536_000),
 });
+
+/** The encodings offered unless configured, in the server's order of preference. */
+export const defaultEncodings: readonly Encoding[] = Object.freeze(["br", "zstd", "gzip"]);
+/** Bodies smaller than this are sent as they are unless configured, in bytes: below it compression saves less than it costs. */
+export const defaultCompressThreshold = 1024;
 
 /** Shorter secrets can be guessed offline from one signed cookie. */
 export const shortestSecret = 16;
@@ -73,8 +82,14 @@ export interface ServerSettings {
     readonly port: number;
     /** The real path of the routes folder, or the handlers given in code. */
     readonly routes: { readonly folder: string } | { readonly handlers: RoutesObject };
-    /** The real path of the static folder, or null for none. */
-    readonly staticFolder: string | null;
+    /** The static folders, in the order they are tried: each one's real path and URL prefix (`/`, or `/static` without a trailing slash). */
+    readonly staticFolders: readonly StaticFolderSetting[];
+    /** Seconds a static file may be used without asking again (Cache-Control max-age). */
+    readonly staticMaxAge: number;
+    /** HTTPS's certificate and key (PEM text), or null for plain HTTP. */
+    readonly tls: TlsOptions | null;
+    /** How answers are compressed, or null for never. */
+    readonly compress: { readonly threshold: number; readonly encodings: readonly Encoding[] } | null;
     readonly dotfiles: boolean;
     /** Whether WebSocket messages may be compressed (permessage-deflate), where the runtime offers it. */
     readonly perMessageDeflate: boolean;
@@ -89,6 +104,11 @@ export interface ServerSettings {
     readonly secrets: readonly string[];
     /** How many proxies to believe about the client's address and scheme. */
     readonly trustProxy: number;
+}
+
+export interface StaticFolderSetting {
+    readonly root: string;
+    readonly prefix: string;
 }
 
 /**
@@ -107,7 +127,10 @@ export function resolveSettings(options: StartOptions, env: NodeJS.ProcessEnv = 
         hostname: options.hostname ?? optionDefaults.hostname,
         port: numbers.port,
         routes: Object.freeze(routes),
-        staticFolder: options.static === undefined ? null : resolveFolder(options.static, "static"),
+        staticFolders: staticFoldersFrom(options.static),
+        staticMaxAge: numbers.staticMaxAge,
+        tls: options.tls === undefined ? null : tlsFrom(options.tls),
+        compress: compressFrom(options.compress ?? true),
         dotfiles: options.dotfiles === true,
         perMessageDeflate: options.perMessageDeflate === true,
         limits: Object.freeze(limits),
@@ -176,4 +199,58 @@ function corsFrom(cors: boolean | string | readonly string[]): ServerSettings["c
         throw new StartupError("The cors option must be true, false, an origin, or a non-empty list of origins");
     }
     return Object.freeze([...cors]);
+}
+
+function staticFoldersFrom(option: StartOptions["static"]): readonly StaticFolderSetting[] {
+    if (option === undefined) return Object.freeze([]);
+    const list = Array.isArray(option) ? option : [option];
+    return Object.freeze(list.map((each: string | StaticFolderOption) => {
+        const { dir, prefix = "/" } = typeof each === "string" ? { dir: each } : (each ?? {});
+        if (typeof dir !== "string") throw new StartupError("The static option must be a folder, { dir, prefix }, or a list of them");
+        return Object.freeze({ root: resolveFolder(dir, "static"), prefix: prefixFrom(prefix) });
+    }));
+}
+
+/** `/static/` or `static` → `/static`; `/` stays `/`. A prefix is matched by whole segments, so it may not hold `..`, `%` or `//`. */
+function prefixFrom(prefix: unknown): string {
+    if (typeof prefix !== "string" || !/^\/?([A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/.test(prefix) || prefix.split("/").some((segment) => segment === "." || segment === "..")) {
+        throw new StartupError(`A static prefix must be a URL path such as "/static", not ${JSON.stringify(prefix)}`);
+    }
+    const trimmed = prefix.replace(/^\/?/, "/").replace(/\/$/, "");
+    return trimmed === "" ? "/" : trimmed;
+}
+
+/** Each of cert and key: the PEM text itself, or a file that holds it. */
+function tlsFrom(tls: TlsOptions): TlsOptions {
+    if (typeof tls !== "object" || tls === null || typeof tls.cert !== "string" || typeof tls.key !== "string") {
+        throw new StartupError("The tls option must be { cert, key }, each a PEM file or PEM text");
+    }
+    return Object.freeze({ cert: pemFrom(tls.cert, "cert"), key: pemFrom(tls.key, "key") });
+}
+
+function pemFrom(value: string, name: "cert" | "key"): string {
+    if (value.includes("-----BEGIN")) return value;
+    let text: string;
+    try {
+        text = readFileSync(path.resolve(value), "utf8");
+    } catch (error) {
+        throw new StartupError(`The TLS ${name} could not be read: ${path.resolve(value)} (${(error as NodeJS.ErrnoException).code ?? String(error)}; option "tls.${name}" or --tls-${name})`);
+    }
+    if (!text.includes("-----BEGIN")) throw new StartupError(`The TLS ${name} file holds no PEM block: ${path.resolve(value)} (option "tls.${name}" or --tls-${name})`);
+    return text;
+}
+
+function compressFrom(compress: boolean | CompressOptions): ServerSettings["compress"] {
+    if (compress === false) return null;
+    const { threshold = defaultCompressThreshold, encodings = defaultEncodings } = compress === true ? {} : (compress ?? {});
+    if (typeof compress !== "boolean" && (typeof compress !== "object" || compress === null)) {
+        throw new StartupError("The compress option must be true, false or { threshold, encodings }");
+    }
+    if (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 0) {
+        throw new StartupError(`The compress threshold must be a whole number of bytes, not ${JSON.stringify(threshold)}`);
+    }
+    if (!Array.isArray(encodings) || encodings.some((each) => !defaultEncodings.includes(each))) {
+        throw new StartupError(`The compress encodings must be a list of ${defaultEncodings.map((each) => `"${each}"`).join(", ")}, not ${JSON.stringify(encodings)}`);
+    }
+    return encodings.length === 0 ? null : Object.freeze({ threshold, encodings: Object.freeze([...encodings]) });
 }

@@ -78,6 +78,29 @@ export type Middleware = (params: HandlerParams) => unknown;
 /** Routes given in code instead of a folder: `{ "/hello/GET": handler }`; `"/admin/_middleware"` is the middleware of `/admin` and below. */
 export type RoutesObject = Record<string, Handler>;
 
+/** A static folder served under a URL prefix (`{ dir: "assets", prefix: "/static" }`). */
+export interface StaticFolderOption {
+    dir: string;
+    /** Default `/`. */
+    prefix?: string;
+}
+
+/** A certificate and its key, in PEM: each a file path or the PEM text itself. */
+export interface TlsOptions {
+    cert: string;
+    key: string;
+}
+
+/** A content coding vshs compresses with (zstd where the runtime offers it). */
+export type Encoding = "br" | "zstd" | "gzip";
+
+export interface CompressOptions {
+    /** Bodies smaller than this many bytes are sent as they are. Default 1024. */
+    threshold?: number;
+    /** The encodings offered, in the server's order of preference. Default `["br", "zstd", "gzip"]`. */
+    encodings?: Encoding[];
+}
+
 export interface StartOptions {
     /** Default `localhost`. */
     hostname?: string;
@@ -85,8 +108,23 @@ export interface StartOptions {
     port?: number;
     /** A folder of route files (default `/routes`, next to the entry script) or an object of handlers. */
     routes?: string | RoutesObject;
-    /** A folder served for GET and HEAD when no route matches. */
-    static?: string;
+    /**
+     * Folders served for GET and HEAD when no route matches: a folder (served at `/`), `{ dir, prefix }`
+     * (served under the URL prefix, e.g. `/static`), or a list of them, tried in order.
+     */
+    static?: string | StaticFolderOption | (string | StaticFolderOption)[];
+    /** `Cache-Control: public, max-age=N` on static files, in seconds. Default 0 (revalidate every time). */
+    staticMaxAge?: number;
+    /**
+     * Serve HTTPS: PEM certificate and key, each a file path or the PEM text. Browsers get HTTP/2 (where
+     * the runtime offers it) and older clients HTTP/1.1 on the same port. Default: plain HTTP.
+     */
+    tls?: TlsOptions;
+    /**
+     * Compress answers with brotli, zstd or gzip as the client's Accept-Encoding prefers: `true` (default),
+     * `false` (a proxy in front compresses), or the smallest body to compress and the encodings offered.
+     */
+    compress?: boolean | CompressOptions;
     /** Largest accepted request body in bytes, declared or streamed; larger ones answer 413. Default 1 MiB. */
     maxBodySize?: number;
     /** Largest request line and headers together, in bytes; larger ones answer 431. Default 16 KiB. */

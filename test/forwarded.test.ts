@@ -96,7 +96,7 @@ async function adapterServer(trustProxy: number): Promise<string> {
         answer: (incoming: Incoming) => ({ kind: "bytes", status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ ip: incoming.info.ip, secure: incoming.secure }) }),
         failureMessage: (error) => String(error),
     };
-    const adapter = await createServerAdapter(runtime, { answers, logError: console.error, accessLog: null, limits: limitDefaults, trustProxy, perMessageDeflate: false });
+    const adapter = await createServerAdapter(runtime, { answers, logError: console.error, accessLog: null, limits: limitDefaults, trustProxy, perMessageDeflate: false, tls: null });
     const port = await adapter.listen(0, "127.0.0.1");
     after(() => adapter.stop());
     return `http://127.0.0.1:${port}`;

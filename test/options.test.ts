@@ -30,6 +30,7 @@ const bytes = Number.MAX_SAFE_INTEGER;
 const routes = path.join(fixturesDir, "cli-routes");
 const staticFolder = path.join(fixturesDir, "static");
 const file = path.join(fixturesDir, "outside-secret.txt");
+const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
 
 // Whole-number rows first, in the order the options are checked.
 const table: { [option in keyof StartOptions]-?: Row } = {
@@ -53,6 +54,7 @@ const table: { [option in keyof StartOptions]-?: Row } = {
     channelsKept: { default: 10_000, range: [1, 10_000_000], read: (s) => s.channels.channelsKept, flag: "--channels-kept" },
     redisTimeout: { default: 5000, range: [0, 2 ** 31 - 1], read: (s) => s.channels.redisTimeout, flag: "--redis-timeout" },
     trustProxy: { default: 0, range: [0, 100], read: (s) => s.trustProxy, flag: "--trust-proxy" },
+    staticMaxAge: { default: 0, range: [0, 31_536_000], read: (s) => s.staticMaxAge, flag: "--static-max-age" },
     hostname: { default: "localhost", read: (s) => s.hostname, flag: "--host", accepts: [[{ hostname: "::1" }, "::1"]] },
     routes: {
         default: "/routes",
@@ -67,13 +69,47 @@ const table: { [option in keyof StartOptions]-?: Row } = {
         ],
     },
     static: {
-        default: null,
-        read: (s) => s.staticFolder,
+        default: undefined,
+        read: (s) => (s.staticFolders.length === 0 ? undefined : s.staticFolders.map(({ root, prefix }) => `${prefix} ${root}`).join(", ")),
         flag: "--static",
-        accepts: [[{ static: staticFolder }, realpathSync(staticFolder)]],
+        accepts: [
+            [{ static: staticFolder }, `/ ${realpathSync(staticFolder)}`],
+            [{ static: { dir: staticFolder, prefix: "static/" } }, `/static ${realpathSync(staticFolder)}`],
+            [{ static: [{ dir: staticFolder, prefix: "/a/b" }, staticFolder] }, `/a/b ${realpathSync(staticFolder)}, / ${realpathSync(staticFolder)}`],
+            [{ static: { dir: staticFolder, prefix: "/" } }, `/ ${realpathSync(staticFolder)}`],
+        ],
         refuses: [
             [{ static: path.join(fixturesDir, "none") }, /^The static folder was not found: .*none.* \(option "static": ".*none"\)$/],
             [{ static: file }, `The static option must name a folder, but ${file} is a file`],
+            [{ static: { dir: staticFolder, prefix: "/a/../b" } }, 'A static prefix must be a URL path such as "/static", not "/a/../b"'],
+            [{ static: { dir: staticFolder, prefix: "/a%2f" } }, 'A static prefix must be a URL path such as "/static", not "/a%2f"'],
+            [{ static: { dir: staticFolder, prefix: "//a" } }, 'A static prefix must be a URL path such as "/static", not "//a"'],
+            [{ static: { prefix: "/a" } as never }, "The static option must be a folder, { dir, prefix }, or a list of them"],
+        ],
+    },
+    tls: {
+        default: null,
+        read: (s) => s.tls && `${s.tls.cert.slice(0, 27)}|${s.tls.key.slice(0, 27)}`,
+        accepts: [[{ tls: { cert: pem("CERTIFICATE"), key: pem("PRIVATE KEY") } }, "-----BEGIN CERTIFICATE-----|-----BEGIN PRIVATE KEY-----"]],
+        refuses: [
+            [{ tls: { cert: path.join(fixturesDir, "none.pem"), key: pem("PRIVATE KEY") } }, /^The TLS cert could not be read: .*none\.pem \(ENOENT; option "tls.cert" or --tls-cert\)$/],
+            [{ tls: { cert: pem("CERTIFICATE"), key: file } }, `The TLS key file holds no PEM block: ${file} (option "tls.key" or --tls-key)`],
+            [{ tls: { cert: pem("CERTIFICATE") } as never }, "The tls option must be { cert, key }, each a PEM file or PEM text"],
+        ],
+    },
+    compress: {
+        default: "1024 br,zstd,gzip",
+        read: (s) => s.compress && `${s.compress.threshold} ${s.compress.encodings.join(",")}`,
+        accepts: [
+            [{ compress: false }, null],
+            [{ compress: { threshold: 0 } }, "0 br,zstd,gzip"],
+            [{ compress: { encodings: ["gzip"] } }, "1024 gzip"],
+            [{ compress: { encodings: [] } }, null],
+        ],
+        refuses: [
+            [{ compress: { threshold: -1 } }, "The compress threshold must be a whole number of bytes, not -1"],
+            [{ compress: { encodings: ["deflate"] } as never }, 'The compress encodings must be a list of "br", "zstd", "gzip", not ["deflate"]'],
+            [{ compress: "yes" as never }, "The compress option must be true, false or { threshold, encodings }"],
         ],
     },
     dotfiles: { default: false, read: (s) => s.dotfiles, accepts: [[{ dotfiles: true }, true]] },

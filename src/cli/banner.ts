@@ -16,10 +16,17 @@ export function banner(version: string, url: string, routes: RouteInfo[], option
         lines.push(`  ${route.method.padEnd(methodWidth)}  ${route.path.padEnd(pathWidth)}  ${route.file ? shown(route.file, cwd) : ""}`.trimEnd());
     }
     lines.push("");
-    lines.push(`  static: ${options.static ? shown(options.static, cwd) + path.sep : "none (--static DIR to serve files)"}`);
+    lines.push(...staticLines(options.static, cwd));
     if (options.watch) lines.push("  watching route files for changes");
     if (options.workers > 1) lines.push(`  ${options.workers} worker processes`);
     return lines.join("\n");
+}
+
+/** `static: public/`, or one line per folder with its prefix when any has one. */
+function staticLines(folders: ServeOptions["static"], cwd: string): string[] {
+    if (folders.length === 0) return ["  static: none (--static DIR to serve files)"];
+    if (folders.length === 1 && folders[0]!.prefix === "/") return [`  static: ${shown(folders[0]!.dir, cwd) + path.sep}`];
+    return folders.map(({ dir, prefix }) => `  static: ${prefix.padEnd(Math.max(...folders.map((each) => each.prefix.length)))}  ${shown(dir, cwd) + path.sep}`);
 }
 
 function shown(file: string, cwd: string): string {

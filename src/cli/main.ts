@@ -5,6 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { startHTTPServer } from "../server.ts";
 import { banner } from "./banner.ts";
+import { certificateNotice, localCertificate } from "./local-certificate.ts";
 import { scaffold } from "./init.ts";
 import { parseCommandLine, startOptionsOf, usage, UsageError, type ServeOptions } from "./options.ts";
 import { stopOnSignals } from "./signals.ts";
@@ -21,11 +22,15 @@ async function main(): Promise<void> {
             return console.log(version);
         case "init":
             return console.log(await scaffold(command.dir, version));
-        case "serve":
-            if (cluster.isWorker) return runWorker(command.options);
-            checkFolders(command.options);
-            if (command.options.workers > 1) return runPrimary(command.options, version, process.cwd());
-            return serve(command.options);
+        case "serve": {
+            const local = command.options.tls === "local" ? await localCertificate() : null;
+            const options: ServeOptions = local === null ? command.options : { ...command.options, tls: { cert: local.certFile, key: local.keyFile } };
+            if (cluster.isWorker) return runWorker(options);
+            checkFolders(options);
+            if (local !== null) console.log(certificateNotice(local));
+            if (options.workers > 1) return runPrimary(options, version, process.cwd());
+            return serve(options);
+        }
     }
 }
 
@@ -36,8 +41,9 @@ async function serve(options: ServeOptions): Promise<void> {
 }
 
 function checkFolders(options: ServeOptions): void {
-    for (const [what, folder] of [["routes", options.routes], ["static", options.static]] as const) {
-        if (folder !== undefined && !statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+    const folders = [["routes", options.routes] as const, ...options.static.map(({ dir }) => ["static", dir] as const)];
+    for (const [what, folder] of folders) {
+        if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
             throw new UsageError(`no ${what} folder at ${path.relative(process.cwd(), folder) || "."}${what === "routes" ? " (give the folder as the first argument)" : ""}`);
         }
     }

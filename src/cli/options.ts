@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { environmentDefaults, numberOptions, optionDefaults, type NumberOption, type WholeNumberRule } from "../options.ts";
-import type { StartOptions } from "../types.ts";
+import type { StartOptions, StaticFolderOption } from "../types.ts";
 
 /** The flags that set a number option of startHTTPServer, in the order they are checked; each takes its option's default and range. */
 const numberFlags = {
@@ -13,6 +13,7 @@ const numberFlags = {
     "channels-kept": "channelsKept",
     "redis-timeout": "redisTimeout",
     "trust-proxy": "trustProxy",
+    "static-max-age": "staticMaxAge",
 } as const satisfies Record<string, NumberOption>;
 type NumberFlag = keyof typeof numberFlags;
 type NumberFlagOption = (typeof numberFlags)[NumberFlag];
@@ -28,7 +29,9 @@ export const usage = `Usage: vshs [routes-dir] [options]
 Serves a folder of route files (default: ./routes) as a REST and Server-Sent Events API.
 
 Options:
-  --static DIR            serve the files of DIR when no route matches
+  --static DIR[=/PREFIX]  serve the files of DIR (under /PREFIX) when no route matches;
+                          repeat it for several folders, tried in order
+  --static-max-age S      static files may be cached for S seconds (default: ${defaultOf("static-max-age")})
   --port N                port to listen on (default: $PORT or ${numberOptions.port.default}; 0 picks a free one)
   --host H                address to listen on (default: $HOST or ${optionDefaults.hostname})
   --watch                 reload route files when they change, without a restart
@@ -43,6 +46,10 @@ Options:
   --secret-file FILE      sign cookies with the secret in FILE (one per line: the first signs,
                           all verify; default: $VSHS_SECRET)
   --trust-proxy N         believe N proxies in front about the client's address (default: ${defaultOf("trust-proxy")})
+  --tls-cert FILE         serve HTTPS (and HTTP/2) with this PEM certificate...
+  --tls-key FILE          ...and this PEM key
+  --https                 serve HTTPS with a self-signed certificate for localhost, made once
+  --no-compress           send answers uncompressed (a proxy in front compresses them)
   -h, --help              show this help
   -v, --version           show the version
 
@@ -57,7 +64,12 @@ export type Command =
 
 export interface ServeOptions {
     routes: string;
-    static: string | undefined;
+    /** The static folders, absolute, in the order given (none: empty). */
+    static: Required<StaticFolderOption>[];
+    /** HTTPS's certificate and key files, "local" for --https (a self-signed one the CLI makes), or null for HTTP. */
+    tls: { cert: string; key: string } | "local" | null;
+    compress: boolean;
+    staticMaxAge: number;
     port: number;
     host: string;
     watch: boolean;
@@ -86,7 +98,12 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
             allowPositionals: true,
             strict: true,
             options: {
-                static: { type: "string" },
+                static: { type: "string", multiple: true },
+                "tls-cert": { type: "string" },
+                "tls-key": { type: "string" },
+                https: { type: "boolean" },
+                // node:util's parseArgs has no negated flags before Node 22 (allowNegative).
+                "no-compress": { type: "boolean" },
                 port: { type: "string" },
                 host: { type: "string" },
                 watch: { type: "boolean" },
@@ -116,7 +133,9 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
         kind: "serve",
         options: {
             routes: path.resolve(cwd, positionals[0] ?? "routes"),
-            static: values.static === undefined ? undefined : path.resolve(cwd, values.static),
+            static: (values.static ?? []).map((each) => staticFolderOf(each, cwd)),
+            tls: tlsOf(values["tls-cert"], values["tls-key"], values.https ?? false, cwd),
+            compress: !(values["no-compress"] ?? false),
             port: wholeNumber(values.port === undefined ? "$PORT" : "--port", values.port ?? env["PORT"], numberOptions.port),
             host: values.host ?? env["HOST"] ?? optionDefaults.hostname,
             watch: values.watch ?? false,
@@ -127,6 +146,22 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, cwd: st
             secretFile: values["secret-file"] === undefined ? undefined : path.resolve(cwd, values["secret-file"]),
         },
     };
+}
+
+/** `DIR` (served at `/`) or `DIR=/PREFIX`; a folder whose name holds `=/` is given as `DIR=/`. */
+function staticFolderOf(value: string, cwd: string): Required<StaticFolderOption> {
+    const split = value.lastIndexOf("=/");
+    if (split <= 0) return { dir: path.resolve(cwd, value), prefix: "/" };
+    return { dir: path.resolve(cwd, value.slice(0, split)), prefix: value.slice(split + 1) };
+}
+
+function tlsOf(cert: string | undefined, key: string | undefined, local: boolean, cwd: string): ServeOptions["tls"] {
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError(`${cert === undefined ? "--tls-key" : "--tls-cert"} needs ${cert === undefined ? "--tls-cert" : "--tls-key"} too`);
+    if (cert !== undefined && key !== undefined) {
+        if (local) throw new UsageError("--https makes its own certificate: give it, or --tls-cert and --tls-key, not both");
+        return { cert: path.resolve(cwd, cert), key: path.resolve(cwd, key) };
+    }
+    return local ? "local" : null;
 }
 
 /** Each number flag's value under its option's name; the option's default for a flag not given. */
@@ -163,7 +198,9 @@ function rephrase(message: string): string {
 export function startOptionsOf(options: ServeOptions): StartOptions {
     return {
         routes: options.routes,
-        ...(options.static === undefined ? {} : { static: options.static }),
+        ...(options.static.length === 0 ? {} : { static: options.static }),
+        ...(options.tls === null || options.tls === "local" ? {} : { tls: options.tls }),
+        compress: options.compress,
         port: options.port,
         hostname: options.host,
         watch: options.watch,
@@ -174,6 +211,7 @@ export function startOptionsOf(options: ServeOptions): StartOptions {
         channelsKept: options.channelsKept,
         redisTimeout: options.redisTimeout,
         trustProxy: options.trustProxy,
+        staticMaxAge: options.staticMaxAge,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
         ...(options.secretFile === undefined ? {} : { secret: secretsIn(options.secretFile) }),
     };

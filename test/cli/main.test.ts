@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import http from "node:http";
+import https from "node:https";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -76,6 +77,11 @@ describe("vshs mistakes: one line, exit code 1", () => {
     it("a missing routes folder", () => assertMistake(["no-such-folder"], "vshs: no routes folder at no-such-folder (give the folder as the first argument)"));
     it("no routes folder where it runs", () => assertMistake([], "vshs: no routes folder at routes (give the folder as the first argument)", { cwd: path.join(fixturesDir, "static") }));
     it("a missing static folder", () => assertMistake([routes, "--static", "nope"], "vshs: no static folder at nope"));
+    it("a missing second static folder", () => assertMistake([routes, "--static", "test/fixtures/static", "--static", "nope=/assets"], "vshs: no static folder at nope"));
+    it("a static prefix that is not a URL path", () => assertMistake([routes, "--static", "test/fixtures/static=/a/../b"], 'vshs: A static prefix must be a URL path such as "/static", not "/a/../b"'));
+    it("--tls-cert without --tls-key", () => assertMistake([routes, "--tls-cert", "cert.pem"], "vshs: --tls-cert needs --tls-key too"));
+    it("--https with a certificate of one's own", () => assertMistake([routes, "--https", "--tls-cert", "c.pem", "--tls-key", "k.pem"], "vshs: --https makes its own certificate: give it, or --tls-cert and --tls-key, not both"));
+    it("a TLS key that cannot be read", () => assertMistake([routes, "--port", "0", "--tls-cert", "test/fixtures/outside-secret.txt", "--tls-key", "nope.pem"], /^vshs: The TLS cert file holds no PEM block: .*outside-secret\.txt \(option "tls\.cert" or --tls-cert\)$/));
     it("a broken route file", () => assertMistake([path.join(fixturesDir, "broken-routes")], /^vshs: .*broken-routes[\\/]bad[\\/]GET\.ts: the default export must be a function, not a number$/));
 
     it("a port in use, naming it", async () => {
@@ -119,6 +125,40 @@ describe("vshs serving", () => {
                 "  GET     /admin/stats      test/fixtures/middleware-routes/admin/stats/GET.ts\n" +
                 "  GET     /public           test/fixtures/middleware-routes/public/GET.ts\n",
         );
+    });
+
+    it("lists several static folders with their prefixes, and serves each under its own", async () => {
+        const cli = await start([routes, "--static", "test/fixtures/static=/files/", "--static", "test/fixtures/static", "--port", "0", "--host", "127.0.0.1", "--quiet"]);
+        await cli.waitForOutput(/static: \/ /);
+        assert.match(cli.stdout(), /\n {2}static: \/files\/ {2}test\/fixtures\/static\/\n {2}static: \/ {7}test\/fixtures\/static\/\n/);
+        assert.equal(await (await fetch(`${cli.url}/files/data.json`)).text(), '{"a":1}\n');
+        assert.equal(await (await fetch(`${cli.url}/data.json`)).text(), '{"a":1}\n');
+    });
+
+    it("--static-max-age sets Cache-Control on static files; --no-compress sends them as they are", async () => {
+        const cli = await start([routes, "--static", "test/fixtures/static", "--static-max-age", "3600", "--no-compress", "--port", "0", "--host", "127.0.0.1", "--quiet"]);
+        const response = await fetch(`${cli.url}/app.js`, { headers: { "accept-encoding": "br, gzip" } });
+        assert.equal(response.headers.get("cache-control"), "public, max-age=3600");
+        assert.equal(response.headers.get("content-encoding"), null);
+    });
+
+    it("--https makes a certificate for localhost once, keeps it in the cache folder, and serves HTTPS with it", async () => {
+        const cache = await mkdtemp(path.join(tmpdir(), "vshs-cli-cache-"));
+        const first = await start([routes, "--https", "--port", "0", "--host", "127.0.0.1", "--quiet"], { env: { XDG_CACHE_HOME: cache } });
+        assert.match(first.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const certFile = path.join(cache, "vshs", "localhost-cert.pem");
+        assert.match(first.stdout(), new RegExp(`https: made a self-signed certificate for localhost: ${certFile.replace(/[.\\/]/g, "\\$&")}`));
+        const ca = readFileSync(certFile, "utf8");
+        const body = await new Promise<string>((resolve, reject) => {
+            https.get(`${first.url}/hello`, { ca, servername: "localhost" }, (res) => {
+                let text = "";
+                res.on("data", (chunk) => (text += chunk)).on("end", () => resolve(text));
+            }).on("error", reject);
+        });
+        assert.equal(body, "hello");
+        const second = await start([routes, "--https", "--port", "0", "--host", "127.0.0.1", "--quiet"], { env: { XDG_CACHE_HOME: cache } });
+        assert.match(second.stdout(), /https: using the self-signed certificate for localhost/);
+        assert.equal(readFileSync(certFile, "utf8"), ca, "the same certificate");
     });
 
     it("honours $PORT and $HOST", async () => {

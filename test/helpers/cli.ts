@@ -68,7 +68,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
             waiters.add(check);
             check();
         });
-    return waitForOutput(/serving (http:\/\/\S+)/).then((line) => ({
+    return waitForOutput(/serving (https?:\/\/\S+)/).then((line) => ({
         url: line.replace("serving ", ""),
         child,
         stdout: () => stdout,
