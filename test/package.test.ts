@@ -62,7 +62,7 @@ const startScript = 'import { startHTTPServer } from "vshs";\nstartHTTPServer({ 
 describe("the npm package", { skip: runtime !== "node" && "the Node run starts every runtime's commands" }, () => {
     it("holds compiled JavaScript and types, no TypeScript source or tests", () => {
         const paths = files.map((file) => file.path);
-        for (const expected of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/testing/index.js", "dist/testing/index.d.ts", "package.json", "README.md", "docs/routes.md"]) {
+        for (const expected of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/testing/index.js", "dist/testing/index.d.ts", "package.json", "README.md", "LICENSE", "docs/routes.md"]) {
             assert.ok(paths.includes(expected), expected);
         }
         assert.deepEqual(paths.filter((file) => /(^src\/|^test\/|(?<!\.d)\.ts$|\.map$)/.test(file)), []);
