@@ -16,7 +16,8 @@ export interface LoadOptions {
 
 /** The route entries of a routes folder, each file imported, each route behind the middleware of its folders. */
 export async function loadRouteFolder(folder: string, options: LoadOptions): Promise<RouteEntry[]> {
-    const { routes, middleware } = await scanRoutes(folder);
+    const { routes, middleware, misnamed } = await scanRoutes(folder);
+    for (const warning of misnamed) console.warn(`Warning: ${warning}`);
     const [handlers, guards] = await Promise.all([loadAll(routes, options), loadAll(middleware, options)]);
     const middlewareEntries: MiddlewareEntry[] = middleware.map(({ pattern, file }, index) => ({ handler: guards[index]!, pattern, source: displayPath(file), file }));
     return routes.map(({ method, pattern, file }, index) => entry(method, pattern, handlers[index]!, displayPath(file), middlewareEntries, file));

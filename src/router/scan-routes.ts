@@ -21,17 +21,22 @@ export interface MiddlewareFile {
 export interface RoutesFolder {
     routes: RouteFile[];
     middleware: MiddlewareFile[];
+    /** Files that look meant as routes but are not read as such, each with why (printed as warnings). */
+    misnamed: string[];
 }
 
 const routeFileName = /^([A-Z]+)\.(ts|mts|js|mjs)$/;
 const middlewareFileName = /^_middleware\.(ts|mts|js|mjs)$/;
+const scriptFileName = /^([^.]+)\.(ts|mts|js|mjs)$/;
+/** The methods a lower- or mixed-case file name is taken to mean (a helper module named `get.ts` is rare). */
+const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 /**
  * Walks the routes folder: each sub-folder is a path segment, each `METHOD.ts|mts|js|mjs` file a handler,
  * each `_middleware.ts|mts|js|mjs` file the middleware of its folder.
  */
 export async function scanRoutes(folder: string): Promise<RoutesFolder> {
-    const found: RoutesFolder = { routes: [], middleware: [] };
+    const found: RoutesFolder = { routes: [], middleware: [], misnamed: [] };
     await walk(folder, [], found, new Set());
     return found;
 }
@@ -55,6 +60,22 @@ async function walk(folder: string, segments: string[], found: RoutesFolder, vis
         const method = routeFileName.exec(entry.name)?.[1];
         if (method !== undefined) found.routes.push({ method, pattern, file: full });
         else if (middlewareFileName.test(entry.name)) addMiddleware(found.middleware, { pattern, file: full });
+        else noteMisnamed(found.misnamed, entry.name, full, segments.length === 0);
+    }
+}
+
+/**
+ * `get.ts` (the method in lower case) is skipped as a helper module would be, and so is `hello.ts` at
+ * the top of the routes folder; both are most likely meant as routes, so each is named in a warning.
+ */
+function noteMisnamed(misnamed: string[], name: string, file: string, atTop: boolean): void {
+    const stem = scriptFileName.exec(name)?.[1];
+    if (stem === undefined) return;
+    const upper = stem.toUpperCase();
+    if (knownMethods.has(upper)) {
+        misnamed.push(`${displayPath(file)} is not a route: method file names are upper case (${upper}.${name.split(".").pop()})`);
+    } else if (atTop) {
+        misnamed.push(`${displayPath(file)} is not a route: a route is a method file in a folder named after its path (${stem}/GET.${name.split(".").pop()} answers GET /${stem})`);
     }
 }
 
