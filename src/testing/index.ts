@@ -27,11 +27,22 @@ export interface TestServer {
     close(): Promise<void>;
 }
 
-export interface EventStream extends AsyncIterable<ServerEvent> {
-    /** The response, once its headers have arrived. */
+/**
+ * An event stream as a client reads it: an async iterator of its events (`for await`, or
+ * `const { value, done } = await stream.next()`), which disconnects when left (`break`, `return()`) or
+ * on `close()`.
+ */
+export interface EventStream extends AsyncIterableIterator<ServerEvent, undefined, undefined> {
+    /**
+     * The response, once its headers have arrived: by then the stream is open on the server (its
+     * SSEResponse callback has started, a channel stream follows its channel), so an event published
+     * after `await stream.response` reaches it.
+     */
     readonly response: Promise<Response>;
-    /** The next event (rejects if the stream ends first). */
-    next(): Promise<ServerEvent>;
+    /** The next event, or `{ done: true }` once the stream has ended (or was closed). */
+    next(): Promise<IteratorResult<ServerEvent, undefined>>;
+    /** Disconnects, as a client going away; what `break` in a `for await` loop calls. */
+    return(): Promise<IteratorResult<ServerEvent, undefined>>;
     /** Disconnects. */
     close(): void;
 }
@@ -81,20 +92,19 @@ function openEvents(url: string, init: RequestInit = {}): EventStream {
     };
     const close = () => controller.abort();
 
-    return {
+    const ended: IteratorResult<ServerEvent, undefined> = { done: true, value: undefined };
+    const stream: EventStream = {
         response,
         close,
         async next() {
             const event = await next();
-            if (event === null) throw new Error(`The event stream ${url} ended`);
-            return event;
+            return event === null ? ended : { done: false, value: event };
         },
-        async *[Symbol.asyncIterator]() {
-            try {
-                for (let event = await next(); event !== null; event = await next()) yield event;
-            } finally {
-                close();
-            }
+        async return() {
+            close();
+            return ended;
         },
+        [Symbol.asyncIterator]: () => stream,
     };
+    return stream;
 }

@@ -60,9 +60,9 @@ describe("watch mode", () => {
     const stream = server.events("/events");
     let lastCount = -1;
     const streamStillFlowing = async () => {
-        const event = await stream.next();
-        assert.ok(Number(event.data) > lastCount, "the stream opened before the reloads goes on");
-        lastCount = Number(event.data);
+        const { value: event } = await stream.next();
+        assert.ok(Number(event?.data) > lastCount, "the stream opened before the reloads goes on");
+        lastCount = Number(event?.data);
     };
 
     it("takes an edited route file within a second, while an event stream stays open", async () => {
@@ -130,10 +130,10 @@ export default () => new SSEResponse((self) => {
         await sleep(50);
         await write("routes/ticker/GET.ts", ticker("new"));
         assert.match(await text, /data: "old"\n\nretry: \d+\n\n$/);
-        assert.ok((await other.next()).data !== undefined, "the stream of an unchanged route goes on");
+        assert.ok((await other.next()).value?.data !== undefined, "the stream of an unchanged route goes on");
         other.close();
         const renewed = server.events("/ticker");
-        assert.equal((await renewed.next()).data, '"new"');
+        assert.equal((await renewed.next()).value?.data, '"new"');
         renewed.close();
     });
 

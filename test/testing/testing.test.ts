@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HTTPError, SSEResponse, WebSocketResponse, type HandlerParams } from "vshs";
+import { channel, HTTPError, SSEResponse, WebSocketResponse, type HandlerParams } from "vshs";
 import { testServer, UpgradeRefused } from "vshs/testing";
 
 let closedStreams = 0;
@@ -25,6 +25,8 @@ const server = await testServer({
                     closedStreams++;
                 };
             }),
+        "/news/GET": () => channel("testing-news").stream(),
+        "/news/POST": async ({ body }: HandlerParams) => ({ id: await channel("testing-news").publish(body) }),
         "/raw/GET": () =>
             new Response(": a comment\r\nevent: note\r\ndata: line 1\r\ndata: line 2\r\nid: 7\r\nretry: 1500\r\n\r\ndata:no space\n\ndata\n\n", {
                 headers: { "content-type": "text/event-stream" },
@@ -74,13 +76,43 @@ describe("vshs/testing", () => {
         assert.equal(closedStreams, 1);
     });
 
-    it("gives events one at a time with next(), and close() disconnects", async () => {
+    it("gives events one at a time with next(), as the iterator protocol says, and close() disconnects", async () => {
         const stream = server.events("/ticks");
         assert.equal((await stream.response).headers.get("content-type"), "text/event-stream");
-        assert.equal((await stream.next()).data, '{"count":0}');
+        const { value, done } = await stream.next();
+        assert.equal(done, false);
+        assert.equal(value?.data, '{"count":0}');
         stream.close();
         for (let i = 0; i < 100 && closedStreams === 1; i++) await sleep(10);
         assert.equal(closedStreams, 2);
+        assert.deepEqual(await stream.next(), { done: true, value: undefined }, "a closed stream is done");
+    });
+
+    it("next() and for await read the same stream: a loop after next() goes on from the next event, and leaving it disconnects", async () => {
+        const stream = server.events("/ticks");
+        assert.equal((await stream.next()).value?.data, '{"count":0}');
+        for await (const event of stream) {
+            assert.equal(event.data, '{"count":1}');
+            break;
+        }
+        for (let i = 0; i < 100 && closedStreams === 2; i++) await sleep(10);
+        assert.equal(closedStreams, 3);
+        assert.equal((await stream.next()).done, true);
+    });
+
+    it("is done when the server ends the stream", async () => {
+        const stream = server.events("/raw");
+        for (let i = 0; i < 3; i++) assert.equal((await stream.next()).done, false);
+        assert.deepEqual(await stream.next(), { done: true, value: undefined });
+    });
+
+    it("is open on the server once its response has arrived: an event published then reaches it", async () => {
+        const stream = server.events("/news");
+        await stream.response;
+        await server.fetch("/news", { method: "POST", body: JSON.stringify({ headline: "now" }), headers: { "content-type": "application/json" } });
+        const { value } = await stream.next();
+        assert.deepEqual(JSON.parse(value?.data ?? "null"), { headline: "now" });
+        stream.close();
     });
 
     it("parses the event-stream format as a browser does", async () => {
