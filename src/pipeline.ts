@@ -8,16 +8,20 @@ import type { Answer, AnswerHeaders, AnswerSource, ErrorLogger, Incoming, Stream
 import { textAnswer, withoutBody } from "./response/answer.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
+import { withResponseHeaders, withStatusRules } from "./response/response-head.ts";
 import { toAnswer } from "./response/to-response.ts";
 import type { LongLivedOf } from "./response/long-lived.ts";
 import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
-import { fileAnswer } from "./static/file-answer.ts";
-import type { StaticFolder } from "./static/serve-static.ts";
+import type { StaticFiles } from "./static/static-files.ts";
+import type { Compression } from "./response/compression.ts";
 import { Params } from "./request/handler-params.ts";
 
 export interface PipelineConfig {
     router: Router;
-    staticFolder: StaticFolder | null;
+    /** The static folders, or null for none. */
+    staticFiles: StaticFiles | null;
+    /** How answers are compressed, or null for never. */
+    compression: Compression | null;
     limits: Limits;
     /** Whether a 500 carries the exception's message (else "Internal Server Error"; the error is logged either way). */
     exposeErrors: boolean;
@@ -102,44 +106,51 @@ export class Pipeline implements AnswerSource {
 
     /**
      * Calls the handler (behind its middleware); a value returned without a promise is answered without
-     * one. Whatever the answer, the cookies the handler set reach it, once it has returned.
+     * one. Whatever the answer, the cookies and headers the handler set reach it, once it has returned.
      */
     #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         const params = new Params(target, body, match.route, incoming, this.#config.secrets);
+        const settle = (answer: Answer | Promise<Answer>) => this.#settled(incoming, params, answer, fail);
         let value: unknown;
         try {
             value = match.handler(params);
         } catch (error) {
-            return this.#settled(params, fail(error), fail);
+            return settle(fail(error));
         }
-        if (!isThenable(value)) return this.#settled(params, this.#answer(incoming, match, value, fail), fail);
+        if (!isThenable(value)) return settle(this.#answer(incoming, match, value, params, fail));
         return new Promise<Answer>((resolve) => {
             const deadline = this.#handlerDeadlines.start(() => {
                 const { timeout } = this.#handlerDeadlines;
-                resolve(this.#settled(params, fail(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`)), fail));
+                resolve(settle(fail(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`))));
             });
             Promise.resolve(value).then(
-                (resolved) => (deadline === null || deadline.cancel()) && resolve(this.#settled(params, this.#answer(incoming, match, resolved, fail), fail)),
-                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(this.#settled(params, fail(error), fail)),
+                (resolved) => (deadline === null || deadline.cancel()) && resolve(settle(this.#answer(incoming, match, resolved, params, fail))),
+                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(settle(fail(error))),
             );
         });
     }
 
-    /** The answer with the cookies the handler set (most handlers touch none: then it is the answer as it is). */
-    #settled(params: Params, answer: Answer | Promise<Answer>, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
-        return params.cookieJar === undefined ? answer : withCookiesOf(params.cookieJar, answer, fail);
+    /**
+     * The answer with the cookies and headers the handler set (most set none: then the answer as it is),
+     * then compressed and cut for HEAD, so that what the handler set (Cache-Control, Vary…) counts.
+     */
+    #settled(incoming: Incoming, params: Params, answer: Answer | Promise<Answer>, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+        const { responseHead, cookieJar } = params;
+        const withHead = responseHead === undefined ? answer : answer instanceof Promise ? answer.then((ready) => withResponseHeaders(responseHead, ready)) : withResponseHeaders(responseHead, answer);
+        const settled = cookieJar === undefined ? withHead : withCookiesOf(cookieJar, withHead, fail);
+        return settled instanceof Promise ? settled.then((ready) => this.#forMethod(incoming, ready)) : this.#forMethod(incoming, settled);
     }
 
     /** The answer for a handler's value; a value that cannot be sent is the handler's error (a 500 naming it). */
-    #answer(incoming: Incoming, match: RouteMatch, value: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+    #answer(incoming: Incoming, match: RouteMatch, value: unknown, params: Params, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
         let answer: Answer;
         try {
-            answer = toAnswer(value, this.#base(incoming), this.#config.longLived(match.handler, incoming));
+            answer = toAnswer(value, this.#base(incoming), this.#config.longLived(match.handler, incoming), params.responseHead?.status);
         } catch (error) {
             return fail(error);
         }
-        if (answer.kind === "stream" && incoming.method !== "HEAD") return this.#started(answer, fail);
-        return this.#forMethod(incoming, answer);
+        if (params.responseHead?.status !== undefined) answer = withStatusRules(answer);
+        return answer.kind === "stream" && incoming.method !== "HEAD" ? this.#started(answer, fail) : answer;
     }
 
     /** A streamed answer once its first chunk has come (see checkedBody), within the handler's time limit. */
@@ -147,9 +158,11 @@ export class Pipeline implements AnswerSource {
         return startedWithin(this.#handlerDeadlines, answer.body, answer.headers["content-length"]).then((body) => ({ ...answer, body }), fail);
     }
 
-    /** HEAD: the GET answer without its body. */
+    /** The answer compressed where the client asks for it; for HEAD, the GET answer's headers without its body. */
     #forMethod(incoming: Incoming, answer: Answer): Answer {
-        return incoming.method === "HEAD" ? withoutBody(answer) : answer;
+        const { compression } = this.#config;
+        const sent = compression === null ? answer : compression.apply(answer, (name) => incoming.header(name));
+        return incoming.method === "HEAD" ? withoutBody(sent) : sent;
     }
 
     /** No route matched: an OPTIONS preflight, a static file, 405 or 404. */
@@ -170,14 +183,9 @@ export class Pipeline implements AnswerSource {
         throw new HTTPError(404, `Not Found: ${pathname}`);
     }
 
-    async #staticAnswer(incoming: Incoming, target: RequestTarget): Promise<Answer | null> {
-        const folder = this.#config.staticFolder;
-        if (folder === null) return null;
-        const found = await folder.find(target.pathname, target.search);
-        if (found === null) return null;
-        const baseHeaders = this.#base(incoming);
-        if (found.kind === "redirect") return { kind: "bytes", status: 301, headers: { ...baseHeaders, location: found.location }, body: null };
-        return fileAnswer(found.path, (name) => incoming.header(name), baseHeaders);
+    #staticAnswer(incoming: Incoming, target: RequestTarget): Promise<Answer | null> | null {
+        const files = this.#config.staticFiles;
+        return files === null ? null : files.answer(target.pathname, target.search, (name) => incoming.header(name), this.#base(incoming));
     }
 
     /** `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods some route answers. */

@@ -54,15 +54,31 @@ export interface Cookies {
     delete(name: string, options?: Pick<CookieOptions, "path" | "domain">): void;
 }
 
+/**
+ * The status and headers of the answer, set by a handler (or its middleware) whatever it returns:
+ * `response.status = 201; return todo;` sends the todo as JSON with 201.
+ */
+export interface ResponseHead {
+    /**
+     * The status of the answer the handler's value makes (200 unless set; 200–599). A returned
+     * `Response` keeps its own; an event stream is 200 and a WebSocket 101; a thrown error sets its own.
+     */
+    status: number | undefined;
+    /** Headers added to the answer, whatever it is (errors too); they win over the answer's own, but for its framing (Content-Length…). */
+    readonly headers: Headers;
+}
+
 export interface HandlerParams<Body = any> {
     url: URL;
-    /** The request body, already parsed according to its Content-Type. */
+    /** The request body, already parsed according to its Content-Type: type it with `HandlerParams<{ title: string }>`. */
     body: Body;
     route: Route;
     request: RequestInfo;
     cookies: Cookies;
     /** What the middleware before the handler left for it (see `Locals`). */
     locals: Locals;
+    /** The answer's status and headers, whatever the handler returns. */
+    response: ResponseHead;
 }
 
 /** The default export of a route file. Its return value decides the response. */

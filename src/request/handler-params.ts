@@ -1,6 +1,7 @@
 import type { Incoming } from "../contract.ts";
 import type { HandlerParams, Locals, RequestInfo, Route } from "../types.ts";
 import { CookieJar } from "./cookies.ts";
+import { HandlerResponse } from "../response/response-head.ts";
 import type { RequestTarget } from "./target.ts";
 
 /** What a handler (and the middleware before it) receives; `url`, `request`, `cookies` and `locals` are made on first use. */
@@ -11,6 +12,8 @@ export class Params implements HandlerParams {
     #locals: Locals | undefined;
     /** Made when a handler first reads `cookies`: undefined for the many requests that never do. */
     cookieJar: CookieJar | undefined;
+    /** Made when a handler first reads `response`. */
+    responseHead: HandlerResponse | undefined;
     readonly body: unknown;
     readonly route: Route;
 
@@ -36,5 +39,9 @@ export class Params implements HandlerParams {
 
     get locals(): Locals {
         return (this.#locals ??= {});
+    }
+
+    get response(): HandlerResponse {
+        return (this.responseHead ??= new HandlerResponse());
     }
 }
