@@ -205,6 +205,27 @@ export default () => new SSEResponse((self) => {
         assert.match(ended, /retry: \d+\n\n$/, "the stream behind the changed middleware ends with a retry hint");
     });
 
+    it("empties module state on a reload, but keeps what the docs' pattern keeps on globalThis", async () => {
+        const counter = (version: string) => `let fresh = 0;
+const kept = ((globalThis as { counts?: { n: number } }).counts ??= { n: 0 });
+export default () => \`${version} \${++kept.n} \${++fresh}\`;
+`;
+        await write("routes/count/POST.ts", counter("v1"));
+        const answers: string[] = [];
+        const post = async () => {
+            const answer = await (await server.fetch("/count", { method: "POST" })).text();
+            answers.push(answer);
+            return answer;
+        };
+        await eventually(async () => assert.match(await post(), /^v1 /));
+        const [, first] = answers.at(-1)!.split(" ").map(Number);
+        assert.equal(await post(), `v1 ${first! + 1} ${first! + 1}`);
+        await write("routes/count/POST.ts", counter("v2"));
+        await eventually(async () => assert.match(await post(), /^v2 /));
+        const lastKept = Number(answers.at(-2)!.split(" ")[1]);
+        assert.equal(answers.at(-1), `v2 ${lastKept + 1} 1`, "the kept count goes on; the module's own starts again");
+    });
+
     it("needs a routes folder", async () => {
         await assert.rejects(startHTTPServer({ port: 0, routes: {}, watch: true }), /The watch option needs a routes folder/);
     });
