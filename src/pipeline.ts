@@ -98,7 +98,8 @@ export class Pipeline implements AnswerSource {
                 return incoming.hasBody ? readBody(incoming, this.#bodyRules).then(run, fail) : run(null);
             }
             if (incoming.hasBody) refuseUnreadBody(incoming, this.#bodyRules.maxBodySize);
-            return this.#unrouted(incoming, target).then((answer) => this.#forMethod(incoming, answer), fail);
+            const finish = (answer: Answer) => this.#forMethod(incoming, answer);
+            return this.#unrouted(incoming, target).then(finish, (error: unknown) => fail(error).then(finish));
         } catch (error) {
             return fail(error);
         }
