@@ -15,7 +15,8 @@ import { longLivedAnswers } from "./response/long-lived.ts";
 import { runtime } from "./runtime.ts";
 import { shutDown } from "./shutdown.ts";
 import { watchRoutes } from "./watch-mode.ts";
-import { StaticFolder } from "./static/serve-static.ts";
+import { StaticFiles } from "./static/static-files.ts";
+import { Compression } from "./response/compression.ts";
 import type { RouteInfo, ServerHandle, StartOptions } from "./types.ts";
 
 
@@ -32,10 +33,12 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
     const streams = new OpenStreams({ ...settings.streams, log: logError });
     const sockets = new OpenSockets({ ...settings.streams, log: logError });
     const cors = corsPolicy(settings.cors);
+    const compression = settings.compress === null ? null : new Compression(settings.compress);
     const entries = "handlers" in routes ? routeObjectEntries(routes.handlers) : await loadRouteFolder(routes.folder, { tolerant: watch, generation: watch ? 1 : 0, logError });
     const pipeline = new Pipeline({
         router: buildRouter(entries),
-        staticFolder: settings.staticFolder === null ? null : new StaticFolder(settings.staticFolder, { dotfiles: settings.dotfiles }),
+        staticFiles: settings.staticFolders.length === 0 ? null : new StaticFiles(settings.staticFolders, { dotfiles: settings.dotfiles, maxAge: settings.staticMaxAge, compression }),
+        compression,
         limits,
         exposeErrors: settings.exposeErrors,
         cors,
@@ -54,7 +57,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         await releaseChannels();
         await releaseRateLimits();
     };
-    const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits, trustProxy: settings.trustProxy, perMessageDeflate: settings.perMessageDeflate });
+    const server = await createServerAdapter(runtime, { answers: pipeline, logError, accessLog: accessLogger(settings.logger), limits, trustProxy: settings.trustProxy, perMessageDeflate: settings.perMessageDeflate, tls: settings.tls });
     const watcher = watch && folder !== null ? watchRoutes({ folder, pipeline, streams: [streams, sockets], buildRouter, logError }) : null;
     let boundPort: number;
     let closed: Promise<void> | undefined;
@@ -66,7 +69,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         throw error;
     }
     return {
-        url: `http://${hostPort(hostname, boundPort)}`,
+        url: `${settings.tls === null ? "http" : "https"}://${hostPort(hostname, boundPort)}`,
         port: boundPort,
         get routes() {
             return routeInfo(pipeline.router);

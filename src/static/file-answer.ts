@@ -1,43 +1,55 @@
-import { stat } from "node:fs/promises";
-import path from "node:path";
+import type { Stats } from "node:fs";
 import fresh from "fresh"; // the conditional-GET rules (If-None-Match, If-Modified-Since) as Express applies them
-import mime from "mime-types"; // Content-Type by extension, from the mime-db registry
 import parseRange from "range-parser"; // Range header parsing, overlapping ranges combined
 import { HTTPError } from "../errors.ts";
-import type { Answer, AnswerHeaders, FileAnswer } from "../contract.ts";
+import type { Answer, AnswerHeaders, FileAnswer, HeaderReader } from "../contract.ts";
+import type { Encoding } from "../types.ts";
 import { textAnswer } from "../response/answer.ts";
+import { etagFor, withAcceptEncoding } from "../response/compression.ts";
+import { isByteRangeRequest, type Variant } from "./variants.ts";
 
 interface FileVersion {
     etag: string;
     lastModified: string;
 }
 
-/** The request headers a file answer depends on, by lower-case name. */
-export type HeaderReader = (name: string) => string | undefined;
-
 /**
- * The answer for a file of the static folder, decided from one stat and the request's conditional and
- * Range headers: 200 with the file, 206 with one byte range, 304 without reading the file, 412 or 416.
- * The same on every runtime: adapters only copy the byte range named in a `file` answer to the client.
+ * The answer for a file of a static folder, decided from the variant chosen (its one stat) and the
+ * request's conditional and Range headers: 200 with the file, 206 with one byte range, 304 without
+ * reading the file, 412 or 416. The same on every runtime: adapters only copy the byte range named in
+ * a `file` answer to the client.
  */
-export async function fileAnswer(file: string, header: HeaderReader, baseHeaders: Readonly<AnswerHeaders>): Promise<Answer> {
-    const stats = await stat(file).catch(() => null);
-    if (stats === null || !stats.isFile()) throw new HTTPError(404, "Not Found");
-    // A weak tag from size and modification time, as Express and @fastify/static make it: no need to read the file.
-    const version: FileVersion = { etag: `W/"${stats.size.toString(16)}-${stats.mtime.getTime().toString(16)}"`, lastModified: stats.mtime.toUTCString() };
-    const headers: AnswerHeaders = { ...baseHeaders, "accept-ranges": "bytes", "cache-control": "public, max-age=0", "last-modified": version.lastModified, etag: version.etag };
+export function fileAnswer(variant: Variant, header: HeaderReader, baseHeaders: Readonly<AnswerHeaders>, cacheControl: string): Answer {
+    const { stats } = variant;
+    const version = versionOf(stats, variant.encoding);
+    const headers: AnswerHeaders = { ...baseHeaders, "accept-ranges": "bytes", "cache-control": cacheControl, "last-modified": version.lastModified, etag: version.etag };
+    if (variant.varies) headers["vary"] = withAcceptEncoding(baseHeaders["vary"]);
     if (preconditionFails(header, version)) throw new HTTPError(412, "Precondition Failed: the file has changed");
     if (isConditional(header) && fresh(requestHeaders(header), { etag: version.etag, "last-modified": version.lastModified })) {
         return { kind: "bytes", status: 304, headers, body: null };
     }
-    headers["content-type"] = mime.contentType(path.extname(file)) || "application/octet-stream";
-    const range = byteRange(header, version, stats.size);
+    headers["content-type"] = variant.contentType;
+    if (variant.encoding !== null) headers["content-encoding"] = variant.encoding;
+    // No Content-Length: the compressor streams the body, and only it knows how long that will be.
+    if (variant.encodeAsRead && variant.encoding !== null) return { kind: "file", status: 200, headers, path: variant.path, start: 0, length: stats.size, encode: variant.encoding };
+    // A compressed variant is only chosen without a Range (see chooseVariant), so a range is of the file itself.
+    const range = variant.encoding === null ? byteRange(header, version, stats.size) : null;
     if (range === "unsatisfiable") {
         throw new HTTPError(416, `Range Not Satisfiable: the file has ${stats.size} bytes`, { "content-range": `bytes */${stats.size}` });
     }
-    if (range === null) return withContent(200, headers, file, 0, stats.size);
+    if (range === null) return withContent(200, headers, variant.path, 0, stats.size);
     headers["content-range"] = `bytes ${range.start}-${range.end}/${stats.size}`;
-    return withContent(206, headers, file, range.start, range.end - range.start + 1);
+    return withContent(206, headers, variant.path, range.start, range.end - range.start + 1);
+}
+
+/**
+ * A weak tag from size and modification time, as Express and @fastify/static make it: no need to read
+ * the file. Each coding gets its own tag (RFC 9110 §8.8.3: a tag names one representation), so a 304
+ * never confirms a brotli copy to a client that holds the gzip one.
+ */
+function versionOf(stats: Stats, encoding: Encoding | null): FileVersion {
+    const etag = `W/"${stats.size.toString(16)}-${stats.mtime.getTime().toString(16)}"`;
+    return { etag: encoding === null ? etag : etagFor(etag, encoding), lastModified: stats.mtime.toUTCString() };
 }
 
 function withContent(status: 200 | 206, headers: AnswerHeaders, file: string, start: number, length: number): Answer {
@@ -71,9 +83,8 @@ function preconditionFails(header: HeaderReader, { etag, lastModified }: FileVer
  * a Range that does not parse), or "unsatisfiable" (416).
  */
 function byteRange(header: HeaderReader, version: FileVersion, size: number): { start: number; end: number } | null | "unsatisfiable" {
-    const range = header("range");
-    if (range === undefined || !/^ *bytes=/.test(range) || !ifRangeHolds(header, version)) return null;
-    const ranges = parseRange(size, range, { combine: true });
+    if (!isByteRangeRequest(header) || !ifRangeHolds(header, version)) return null;
+    const ranges = parseRange(size, header("range")!, { combine: true });
     if (ranges === -1) return "unsatisfiable";
     if (ranges === -2 || ranges.length !== 1) return null;
     return ranges[0]!;
@@ -86,7 +97,7 @@ function ifRangeHolds(header: HeaderReader, { etag, lastModified }: FileVersion)
     return Date.parse(lastModified) <= Date.parse(ifRange);
 }
 
-const fileHeaderNames = new Set(["accept-ranges", "cache-control", "last-modified", "etag", "content-type", "content-length", "content-range"]);
+const fileHeaderNames = new Set(["accept-ranges", "cache-control", "last-modified", "etag", "content-type", "content-encoding", "content-length", "content-range"]);
 
 /** For an adapter that finds the file gone (or unreadable) between the pipeline's stat and its open. */
 export function fileGoneAnswer(answer: FileAnswer, error: unknown): Answer {
