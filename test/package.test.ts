@@ -120,7 +120,7 @@ describe("the npm package", { skip: runtime !== "node" && "the Node run starts e
         const starter = path.join(project, "starter");
         assert.deepEqual((await readdir(starter)).sort(), ["README.md", "package.json", "public", "routes", "test", "tsconfig.json"]);
         const pkg = JSON.parse(await readFile(path.join(starter, "package.json"), "utf8"));
-        assert.deepEqual(Object.keys(pkg.scripts), ["start", "dev", "test"]);
+        assert.deepEqual(Object.keys(pkg.scripts), ["start", "dev", "test", "start:deno", "test:deno", "start:bun", "test:bun"]);
         assert.match(await readFile(path.join(starter, "README.md"), "utf8"), /npm start/);
         const url = await serveIn(starter, "npm", ["start"]);
         assert.deepEqual(await (await fetch(`${url}/hello?name=Ada`)).json(), { message: "Hello Ada" });
@@ -128,6 +128,31 @@ describe("the npm package", { skip: runtime !== "node" && "the Node run starts e
         const { stdout: testOutput } = await run("npm", ["test"], { cwd: starter, env: userEnv });
         assert.match(testOutput, /# pass 2/);
         assert.match(testOutput, /# fail 0/);
+    });
+
+    for (const runtimeName of ["deno", "bun"] as const) {
+        it(`\`vshs init\`'s project starts and passes its test on ${runtimeName === "deno" ? "Deno" : "Bun"} with the scripts it ships`, async () => {
+            const starter = path.join(project, "starter");
+            await mkdir(path.join(starter, "routes/runtime"), { recursive: true });
+            await writeFile(path.join(starter, "routes/runtime/GET.ts"), runtimeRoute);
+            const url = await serveIn(starter, "npm", ["run", `start:${runtimeName}`]);
+            assert.equal(await (await fetch(`${url}/runtime`)).text(), runtimeName);
+            assert.match(await (await fetch(`${url}/`)).text(), /new EventSource\("\/clock"\)/, "the static folder too");
+            const { stdout, stderr } = await run("npm", ["run", `test:${runtimeName}`], { cwd: starter, env: userEnv });
+            const output = (stdout + stderr).replace(/\x1b\[[0-9;]*m/g, ""); // without Deno's colours
+            assert.match(output, runtimeName === "deno" ? /ok \| 2 passed \| 0 failed/ : / 2 pass\n\s*0 fail/);
+        });
+    }
+
+    it("runs the README's main.ts in `vshs init`'s project as shown (on a free port)", async () => {
+        const readme = await readFile(path.join(repoRoot, "README.md"), "utf8");
+        const snippet = /```ts\n(\/\/ main\.ts[\s\S]*?)```/.exec(readme)?.[1];
+        assert.ok(snippet, "the README shows a main.ts");
+        const starter = path.join(project, "starter");
+        await writeFile(path.join(starter, "main.ts"), snippet.replace("port: 8080", "port: 0").replace('hostname: "localhost"', 'hostname: "127.0.0.1"'));
+        const url = await serveIn(starter, "npx", ["tsx", "main.ts"]);
+        assert.deepEqual(await (await fetch(`${url}/hello?name=Ada`)).json(), { message: "Hello Ada" });
+        assert.match(await (await fetch(`${url}/`)).text(), /new EventSource/, "public/ is its static folder");
     });
 
     it("`vshs init` leaves existing files alone", async () => {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { runtimeDescription } from "../runtime.ts";
 import type { RouteInfo } from "../types.ts";
 import type { ServeOptions } from "./options.ts";
 
@@ -7,7 +8,7 @@ import type { ServeOptions } from "./options.ts";
  * every method, /admin and everything under it), sorted by path, then method; the static folder.
  */
 export function banner(version: string, url: string, routes: RouteInfo[], options: ServeOptions, cwd: string): string {
-    const lines = [`vshs ${version} serving ${url}`, ""];
+    const lines = [`vshs ${version} serving ${url} on ${runtimeDescription()}`, ""];
     const sorted = [...routes, ...middlewareRows(routes, options.routes)].sort((a, b) => compare(a.path, b.path) || compare(a.method, b.method));
     if (sorted.length === 0) lines.push(`  (no routes in ${shown(options.routes, cwd)})`);
     const methodWidth = Math.max(6, ...sorted.map((route) => route.method.length));

@@ -84,15 +84,28 @@ An API served by vshs from the \`routes/\` folder.
     npm run dev        # the same, reloading route files as you edit them
     npm test           # test/routes.test.mjs against a real server
 
+The same on Deno or Bun (installed on their own), each on its own server:
+
+    npm run start:deno     npm run test:deno
+    npm run start:bun      npm run test:bun
+
 Each \`routes/<path>/<METHOD>.ts\` file answers that method at that path; \`public/\` holds the static files.
 `,
     };
 }
 
+/**
+ * The same project on each runtime. Deno finds `npm:vshs` in node_modules once `npm install` has run;
+ * its type check is skipped (`--no-check`) as tsx and Bun skip theirs: `tsc` checks, in an editor.
+ */
 const scripts = {
     start: "vshs routes --static public",
     dev: "vshs routes --static public --watch",
     test: "node --test",
+    "start:deno": "deno run -A npm:vshs routes --static public",
+    "test:deno": "deno test -A --no-check",
+    "start:bun": "bunx --bun vshs routes --static public",
+    "test:bun": "bun test",
 };
 
 /**

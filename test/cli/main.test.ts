@@ -16,6 +16,8 @@ import { fixturesDir, repoRoot } from "../helpers/server.ts";
 const routes = path.join(fixturesDir, "cli-routes");
 const version = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).version;
 const running: RunningCli[] = [];
+/** What the banner names: the runtime this test runs on serves too (the CLI is started with it). */
+const runtimeName = runtime === "deno" ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}` : runtime === "bun" ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `Node ${process.versions.node}`;
 after(() => running.forEach((cli) => cli.child.kill("SIGKILL")));
 
 async function start(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningCli> {
@@ -102,7 +104,7 @@ describe("vshs serving", () => {
         const banner = cli.stdout().split("\n").slice(0, 8).join("\n");
         assert.equal(
             banner.replace(/:\d+/, ":PORT"),
-            `vshs ${version} serving http://127.0.0.1:PORT\n\n` +
+            `vshs ${version} serving http://127.0.0.1:PORT on ${runtimeName}\n\n` +
                 "  GET     /events  test/fixtures/cli-routes/events/GET.ts\n" +
                 "  GET     /hello   test/fixtures/cli-routes/hello/GET.ts\n" +
                 "  GET     /pid     test/fixtures/cli-routes/pid/GET.ts\n" +
