@@ -1,9 +1,18 @@
-/** An event stream's way to its ServerResponse. */
+/** An event stream's way to its response: a ServerResponse, or an HTTP/2 stream's. */
 import type { ServerResponse } from "node:http";
-import type { EventSink } from "../../contract.ts";
+import { constants, type Http2ServerResponse, type ServerHttp2Stream } from "node:http2";
+import type { AnswerHeaders, EventSink } from "../../contract.ts";
+
+/** Where an event stream's text goes, and how its response starts. */
+export interface StartingSink extends EventSink {
+    /** The client is gone already: the stream need not start. */
+    readonly closed: boolean;
+    /** Sends the status and headers now, before any event. */
+    start(headers: Readonly<AnswerHeaders>): void;
+}
 
 /** A class: one object per stream rather than one closure per method. */
-export class ResponseSink implements EventSink {
+export class ResponseSink implements StartingSink {
     readonly #res: ServerResponse;
     readonly #closing: () => boolean;
     /** Shared by every send waiting at once: one pair of listeners, however many wait. */
@@ -12,6 +21,15 @@ export class ResponseSink implements EventSink {
     constructor(res: ServerResponse, closing: () => boolean) {
         this.#res = res;
         this.#closing = closing;
+    }
+
+    get closed(): boolean {
+        return this.#res.destroyed;
+    }
+
+    start(headers: Readonly<AnswerHeaders>): void {
+        this.#res.writeHead(200, headers);
+        this.#res.flushHeaders();
     }
 
     write(text: string): boolean {
@@ -38,15 +56,61 @@ export class ResponseSink implements EventSink {
     }
 }
 
-function whenDrained(res: ServerResponse): Promise<void> {
+/**
+ * An event stream on an HTTP/2 stream. node:http2's response reports no buffer to wait on, so the
+ * stream's is read; the response starts with writeHead() alone (node:http2 sends the headers at once);
+ * ending or aborting it ends this stream, never the session, which carries the client's other requests
+ * (at shutdown the session has had its GOAWAY, and closes once its last stream ends).
+ */
+export class StreamSink implements StartingSink {
+    readonly #res: Http2ServerResponse;
+    readonly #stream: ServerHttp2Stream;
+    #drained: Promise<void> | undefined;
+
+    constructor(res: Http2ServerResponse) {
+        this.#res = res;
+        this.#stream = res.stream;
+    }
+
+    get closed(): boolean {
+        return this.#stream.closed;
+    }
+
+    start(headers: Readonly<AnswerHeaders>): void {
+        this.#res.writeHead(200, headers);
+    }
+
+    write(text: string): boolean {
+        return !this.#res.writableEnded && this.#res.write(text);
+    }
+
+    drained(): Promise<void> {
+        return (this.#drained ??= whenDrained(this.#stream).finally(() => (this.#drained = undefined)));
+    }
+
+    pending(): number {
+        return this.#stream.writableLength;
+    }
+
+    end(): void {
+        if (!this.#res.writableEnded) this.#res.end();
+    }
+
+    // RST_STREAM with CANCEL, at once: what the client left unread is dropped with the stream.
+    abort(): void {
+        this.#stream.close(constants.NGHTTP2_CANCEL);
+    }
+}
+
+function whenDrained(out: ServerResponse | ServerHttp2Stream): Promise<void> {
     return new Promise((resolve) => {
-        if (res.destroyed || res.writableEnded || !res.writableNeedDrain) return resolve();
+        if (out.destroyed || out.writableEnded || !out.writableNeedDrain) return resolve();
         const done = () => {
-            res.off("drain", done);
-            res.off("close", done);
+            out.off("drain", done);
+            out.off("close", done);
             resolve();
         };
-        res.on("drain", done);
-        res.on("close", done);
+        out.on("drain", done);
+        out.on("close", done);
     });
 }

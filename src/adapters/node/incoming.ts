@@ -1,62 +1,80 @@
-/** A node:http request as the pipeline sees it: an `Incoming`, and the `request` a handler reads. */
+/**
+ * A node:http request as the pipeline sees it: an `Incoming`, and the `request` a handler reads. An
+ * HTTP/2 stream's request comes through node:http2's compatibility objects, which mimic these; where
+ * they differ, h2-incoming.ts says how.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { Incoming } from "../../contract.ts";
 import { ipBehindProxies, secureBehindProxies } from "../../forwarded.ts";
 import type { RequestInfo } from "../../types.ts";
 
-class NodeRequestInfo implements RequestInfo {
-    readonly #req: IncomingMessage;
-    readonly #res: ServerResponse;
+/** A request of node:http (HTTP/1.1), or of node:http2's compatibility API (HTTP/2). */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+export class NodeRequestInfo implements RequestInfo {
+    protected readonly req: NodeRequest;
+    protected readonly res: NodeResponse;
     readonly #trustProxy: number;
     #headers: Headers | undefined;
     #controller: AbortController | undefined;
     #ip: string | undefined;
 
-    constructor(req: IncomingMessage, res: ServerResponse, trustProxy: number) {
-        this.#req = req;
-        this.#res = res;
+    constructor(req: NodeRequest, res: NodeResponse, trustProxy: number) {
+        this.req = req;
+        this.res = res;
         this.#trustProxy = trustProxy;
     }
 
     get method(): string {
-        return this.#req.method ?? "GET";
+        return this.req.method ?? "GET";
     }
 
     // With trustProxy 0 (the default), the socket's peer, without reading any header.
     get ip(): string {
-        return (this.#ip ??= ipBehindProxies(this.#req.socket.remoteAddress ?? "", this.#trustProxy, (name) => headerOf(this.#req, name)));
+        return (this.#ip ??= ipBehindProxies(this.req.socket.remoteAddress ?? "", this.#trustProxy, (name) => headerOf(this.req, name)));
     }
 
     // Built on first use: most handlers never look at the headers, and a Headers object is not free.
     get headers(): Headers {
-        return (this.#headers ??= headersFromRaw(this.#req.rawHeaders));
+        return (this.#headers ??= headersFromRaw(this.req.rawHeaders));
     }
 
     get signal(): AbortSignal {
         if (this.#controller === undefined) {
             const controller = (this.#controller = new AbortController());
-            const res = this.#res;
-            if (res.closed) {
-                if (!res.writableFinished) controller.abort();
+            if (this.closed()) {
+                if (!this.answered()) controller.abort();
             } else {
-                res.once("close", () => {
-                    if (!res.writableFinished) controller.abort();
+                this.res.once("close", () => {
+                    if (!this.answered()) controller.abort();
                 });
             }
         }
         return this.#controller.signal;
     }
+
+    /** Whether the response has closed (the client is gone, or the whole answer went out). */
+    protected closed(): boolean {
+        return (this.res as ServerResponse).closed; // HTTP/2's response has no such property: H2RequestInfo asks its stream
+    }
+
+    /** Whether the whole answer went out, once the response has closed: if not, the request was aborted. */
+    protected answered(): boolean {
+        return this.res.writableFinished;
+    }
 }
 
 /** A header's value, by lower-case name; node:http keeps a repeated X-Forwarded-For or Forwarded as one "a, b". */
-function headerOf(req: IncomingMessage, name: string): string | undefined {
+function headerOf(req: NodeRequest, name: string): string | undefined {
     const value = req.headers[name];
     return Array.isArray(value) ? value.join(", ") : value;
 }
 
 /** node:http's flat [name, value, name, value…] list as a web Headers object. */
-function headersFromRaw(raw: string[]): Headers {
+export function headersFromRaw(raw: string[]): Headers {
     const headers = new Headers();
     for (let i = 0; i < raw.length; i += 2) {
         try {
@@ -69,63 +87,63 @@ function headersFromRaw(raw: string[]): Headers {
 }
 
 export class NodeIncoming implements Incoming {
-    readonly #req: IncomingMessage;
-    readonly #res: ServerResponse;
+    protected readonly req: NodeRequest;
+    protected readonly res: NodeResponse;
     readonly #maxBodySize: number;
-    readonly #trustProxy: number;
+    protected readonly trustProxy: number;
     /** The client sent `Expect: 100-continue` and waits for a 100 before the body (sent on the first read). */
     #awaitsContinue: boolean;
     #info: NodeRequestInfo | undefined;
-    /** The body was left unread: the connection closes after the answer. */
+    /** The body was left unread: the connection closes after the answer (on HTTP/2, the stream is reset). */
     discarded = false;
 
-    constructor(req: IncomingMessage, res: ServerResponse, maxBodySize: number, awaitsContinue: boolean, trustProxy: number) {
-        this.#req = req;
-        this.#res = res;
+    constructor(req: NodeRequest, res: NodeResponse, maxBodySize: number, awaitsContinue: boolean, trustProxy: number) {
+        this.req = req;
+        this.res = res;
         this.#maxBodySize = maxBodySize;
         this.#awaitsContinue = awaitsContinue;
-        this.#trustProxy = trustProxy;
+        this.trustProxy = trustProxy;
     }
 
     get info(): NodeRequestInfo {
-        return (this.#info ??= new NodeRequestInfo(this.#req, this.#res, this.#trustProxy));
+        return (this.#info ??= new NodeRequestInfo(this.req, this.res, this.trustProxy));
     }
 
     // What the trusted proxies say, else whether this connection is TLS (node:http's never is; node:https's would be).
     get secure(): boolean {
-        return secureBehindProxies(this.#trustProxy, (name) => this.header(name)) ?? (this.#req.socket as Partial<TLSSocket>).encrypted === true;
+        return secureBehindProxies(this.trustProxy, (name) => this.header(name)) ?? (this.req.socket as Partial<TLSSocket>).encrypted === true;
     }
 
     get method(): string {
-        return this.#req.method ?? "GET";
+        return this.req.method ?? "GET";
     }
 
     get target(): string {
-        return this.#req.url ?? "/";
+        return this.req.url ?? "/";
     }
 
     get host(): string | undefined {
-        return this.#req.headers.host;
+        return this.req.headers.host;
     }
 
     get hasBody(): boolean {
-        const { headers } = this.#req;
+        const { headers } = this.req;
         const length = headers["content-length"];
         if (length !== undefined) return length !== "0";
         return headers["transfer-encoding"] !== undefined;
     }
 
     header(name: string): string | undefined {
-        return headerOf(this.#req, name);
+        return headerOf(this.req, name);
     }
 
     // Plain "data" events: for the small bodies most requests carry, an async iterator costs more than the parsing.
     readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
-        const req = this.#req;
+        const req = this.req;
         if (req.readableEnded) return Promise.resolve();
         if (this.#awaitsContinue) {
             this.#awaitsContinue = false;
-            this.#res.writeContinue();
+            this.res.writeContinue();
         }
         return new Promise((resolve, reject) => {
             const stop = (error?: unknown) => {
@@ -151,8 +169,8 @@ export class NodeIncoming implements Incoming {
     discardBody(): void {
         if (this.discarded) return;
         this.discarded = true;
-        const req = this.#req;
-        const res = this.#res;
+        const req = this.req;
+        const res = this.res;
         let dropped = 0;
         const cut = () => req.socket.destroy();
         const count = (chunk: Buffer) => {

@@ -1,18 +1,27 @@
 /**
- * The Node.js adapter: node:http's server running the pipeline. It turns an IncomingMessage into an
- * `Incoming` (incoming.ts) and writes the pipeline's `Answer` back (write-answer.ts).
+ * The Node.js adapter: node:http's server running the pipeline, or with `tls` node:http2's secure server
+ * (secure-server.ts), whose HTTP/1.1 connections are node:http's too and whose HTTP/2 streams h2-requests.ts
+ * takes. It turns an IncomingMessage into an `Incoming` (incoming.ts) and writes the pipeline's `Answer`
+ * back (write-answer.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { Http2ServerRequest, type Http2SecureServer, type Http2ServerResponse } from "node:http2";
 import type { Socket } from "node:net";
 import { timeRequest } from "../../access-log.ts";
 import { listenError } from "../listen-error.ts";
 import type { AccessLogSink, AdapterOptions, Answer, AnswerSource, ConnectionLimits, ServerAdapter } from "../../contract.ts";
+import { H2Requests } from "./h2-requests.ts";
+import { H2AnswerWriter } from "./h2-write-answer.ts";
 import { NodeIncoming } from "./incoming.ts";
-import { AnswerWriter } from "./write-answer.ts";
+import { SecureConnections, secureServer } from "./secure-server.ts";
+import { http1Bounds } from "./server-options.ts";
+import { AnswerWriter, type WriterOptions } from "./write-answer.ts";
 import { NodeSockets } from "./web-socket.ts";
 
 export class NodeServer implements ServerAdapter {
-    readonly #server: http.Server;
+    readonly #server: http.Server | Http2SecureServer;
+    /** An HTTPS server's sessions and connections, which node:http2 leaves to its user; null for plain HTTP. */
+    readonly #secure: SecureConnections | null;
     readonly #answers: AnswerSource;
     readonly #accessLog: AccessLogSink | null;
     readonly #maxBodySize: number;
@@ -29,20 +38,31 @@ export class NodeServer implements ServerAdapter {
     readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer; logged?: (status: number) => void }>();
     #closing = false;
 
-    constructor({ answers, logError, accessLog, limits, trustProxy, perMessageDeflate }: AdapterOptions) {
+    constructor(options: AdapterOptions) {
+        const { answers, logError, accessLog, limits, trustProxy, perMessageDeflate, tls } = options;
         this.#answers = answers;
         this.#trustProxy = trustProxy;
         this.#accessLog = accessLog;
         this.#maxBodySize = limits.maxBodySize;
-        this.#writer = new AnswerWriter({ logError, failureMessage: (error) => answers.failureMessage(error), closing: () => this.#closing });
-        this.#server = this.#httpServer(limits);
+        const writerOptions: WriterOptions = { logError, failureMessage: (error) => answers.failureMessage(error), closing: () => this.#closing };
+        this.#writer = new AnswerWriter(writerOptions);
+        if (tls === null) {
+            this.#server = this.#httpServer(limits);
+            this.#secure = null;
+        } else {
+            const server = this.#secureServer(options, writerOptions);
+            this.#server = server;
+            this.#secure = new SecureConnections(server, tls, limits.keepAliveTimeout);
+        }
         this.#plain = this.#httpServer(limits);
         this.#sockets = new NodeSockets(limits.maxMessageSize, perMessageDeflate);
+        // Fired by the HTTPS server too, for its HTTP/1.1 connections (an HTTP/2 request cannot ask to upgrade).
         this.#server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.#upgrade(req, socket, head));
     }
 
     listen(port: number, hostname: string): Promise<number> {
         return new Promise((resolve, reject) => {
+            this.#secure?.useCertificate(); // a certificate refused throws here: listen() rejects
             const onError = (error: Error) => reject(listenError(error, port, hostname));
             this.#server.once("error", onError);
             this.#server.listen(port, hostname, () => {
@@ -56,21 +76,36 @@ export class NodeServer implements ServerAdapter {
     stop(): Promise<void> {
         this.#closing = true;
         const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-        this.#server.closeIdleConnections();
+        if (this.#secure === null) (this.#server as http.Server).closeIdleConnections();
+        else this.#secure.goAway();
         this.#plain.closeIdleConnections();
         return stopped;
     }
 
     cutOff(): void {
-        this.#server.closeAllConnections();
+        if (this.#secure === null) (this.#server as http.Server).closeAllConnections();
+        else this.#secure.destroyAll();
         this.#plain.closeAllConnections();
     }
 
     #httpServer(limits: ConnectionLimits): http.Server {
-        const server = http.createServer(nodeServerOptions(limits), (req, res) => this.#handle(req, res, false));
+        const server = http.createServer(http1Bounds(limits), (req, res) => this.#handle(req, res, false));
         // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
         // refuses unread (too large, no route) is never asked for.
         server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
+        return server;
+    }
+
+    /** HTTPS: HTTP/2 streams to H2Requests, requests of HTTP/1.1 connections as on the plain server. */
+    #secureServer({ answers, accessLog, limits, trustProxy }: AdapterOptions, writerOptions: WriterOptions): Http2SecureServer {
+        const server = secureServer(limits);
+        const streams = new H2Requests({ answers, accessLog, writer: new H2AnswerWriter(writerOptions), maxBodySize: limits.maxBodySize, trustProxy });
+        const handle = (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse, awaitsContinue: boolean) => {
+            if (req instanceof Http2ServerRequest) streams.handle(req, res as Http2ServerResponse, awaitsContinue);
+            else this.#handle(req, res as ServerResponse, awaitsContinue);
+        };
+        server.on("request", (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => handle(req, res, false));
+        server.on("checkContinue", (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => handle(req, res, true));
         return server;
     }
 
@@ -121,15 +156,6 @@ export class NodeServer implements ServerAdapter {
         upgrade.logged?.(101);
         this.#sockets.accept(req, upgrade.socket, upgrade.head, answer);
     }
-}
-
-/** node:http enforces the header size and the timeouts before a request reaches the pipeline (431, 408). */
-function nodeServerOptions({ maxHeaderSize, headersTimeout, requestTimeout, keepAliveTimeout }: ConnectionLimits): http.ServerOptions {
-    // node:http refuses a headersTimeout longer than a (non-zero) requestTimeout.
-    const headers = requestTimeout > 0 && (headersTimeout === 0 || headersTimeout > requestTimeout) ? requestTimeout : headersTimeout;
-    // How often node:http looks for connections past those timeouts (30 s by default, which would triple a 10 s bound).
-    const shortest = Math.min(...[headers, requestTimeout].filter((timeout) => timeout > 0), 4000);
-    return { maxHeaderSize, headersTimeout: headers, requestTimeout, keepAliveTimeout, connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)) };
 }
 
 /** A request's line and headers as the client sent them (node:http keeps the raw header lines). */

@@ -1,13 +1,13 @@
-/** The pipeline's `Answer` written to a node:http ServerResponse. */
+/** The pipeline's `Answer` written to a node:http ServerResponse (or node:http2's: h2-write-answer.ts). */
 import { createReadStream } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline as pipeStreams } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Answer, AnswerHeaders, ErrorLogger, EventsAnswer, FileAnswer } from "../../contract.ts";
 import { fileGoneAnswer } from "../../static/file-answer.ts";
-import type { NodeIncoming } from "./incoming.ts";
-import { ResponseSink } from "./event-sink.ts";
+import type { NodeIncoming, NodeRequest, NodeResponse } from "./incoming.ts";
+import { ResponseSink, type StartingSink } from "./event-sink.ts";
 
 export interface WriterOptions {
     logError: ErrorLogger;
@@ -27,10 +27,10 @@ export class AnswerWriter {
         this.#closing = closing;
     }
 
-    write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {
+    write(req: NodeRequest, res: NodeResponse, incoming: NodeIncoming, answer: Answer): void {
         try {
             const closes = incoming.discarded || this.#closing();
-            const headers = closes ? { ...answer.headers, connection: "close" } : answer.headers;
+            const headers = closes ? this.closingHeaders(answer.headers) : answer.headers;
             if (incoming.discarded) closeSoonAfter(res, req);
             switch (answer.kind) {
                 case "bytes":
@@ -48,7 +48,7 @@ export class AnswerWriter {
     }
 
     /** An answer that could not be written: a 500 if nothing is sent yet, else the connection is dropped. */
-    fail(res: ServerResponse, error: unknown): void {
+    fail(res: NodeResponse, error: unknown): void {
         this.#logError("Could not send the answer:", error);
         if (res.headersSent) {
             res.destroy();
@@ -59,7 +59,17 @@ export class AnswerWriter {
         res.end(message);
     }
 
-    #writeStream(res: ServerResponse, status: number, headers: Readonly<AnswerHeaders>, body: ReadableStream<Uint8Array>): void {
+    /** The headers of an answer after which the connection closes (its body left unread, or the server stopping). */
+    protected closingHeaders(headers: Readonly<AnswerHeaders>): Readonly<AnswerHeaders> {
+        return { ...headers, connection: "close" };
+    }
+
+    /** Where an event stream's text goes. */
+    protected eventSink(res: NodeResponse): StartingSink {
+        return new ResponseSink(res as ServerResponse, this.#closing); // HTTP/2's is H2AnswerWriter's
+    }
+
+    #writeStream(res: NodeResponse, status: number, headers: Readonly<AnswerHeaders>, body: ReadableStream<Uint8Array>): void {
         res.writeHead(status, headers);
         pipeStreams(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), res).catch((error: unknown) => {
             if (!res.destroyed) this.#logError("A response body stream failed:", error);
@@ -69,7 +79,7 @@ export class AnswerWriter {
 
     // The pipeline has decided status and headers from one stat; the file is opened before they are sent,
     // so a file deleted since answers 404 rather than a cut-off 200.
-    #writeFile(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: FileAnswer): void {
+    #writeFile(req: NodeRequest, res: NodeResponse, incoming: NodeIncoming, answer: FileAnswer): void {
         const { status, headers, start, length } = answer;
         if (length === 0) return writeBytes(req, res, status, headers, null);
         const stream = createReadStream(answer.path, { start, end: start + length - 1 });
@@ -85,17 +95,17 @@ export class AnswerWriter {
         });
     }
 
-    #writeEvents(incoming: NodeIncoming, res: ServerResponse, { headers, stream }: EventsAnswer): void {
-        if (res.destroyed) return stream.gone(); // the client left while the handler worked: nothing to start
-        res.writeHead(200, headers);
-        res.flushHeaders();
+    #writeEvents(incoming: NodeIncoming, res: NodeResponse, { headers, stream }: EventsAnswer): void {
+        const sink = this.eventSink(res);
+        if (sink.closed) return stream.gone(); // the client left while the handler worked: nothing to start
+        sink.start(headers);
         res.once("close", () => stream.gone());
-        stream.open(new ResponseSink(res, this.#closing), incoming.header("last-event-id"));
+        stream.open(sink, incoming.header("last-event-id"));
     }
 }
 
 /** A body known in full, with its length; none, with a length of 0, whatever a returned Response declared. */
-function writeBytes(req: IncomingMessage, res: ServerResponse, status: number, headers: Readonly<AnswerHeaders>, body: string | Uint8Array | null): void {
+function writeBytes(req: NodeRequest, res: NodeResponse, status: number, headers: Readonly<AnswerHeaders>, body: string | Uint8Array | null): void {
     let head = headers;
     if (body !== null) {
         head = { ...headers, "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength) };
@@ -103,13 +113,14 @@ function writeBytes(req: IncomingMessage, res: ServerResponse, status: number, h
         head = { ...headers, "content-length": "0" }; // a HEAD answer keeps the GET's length
     }
     res.writeHead(status, head);
-    res.end(body ?? undefined);
+    if (body === null) res.end();
+    else res.end(body);
 }
 
 /**
  * After an answer sent before the body was read (413, 404), the rest of the body is read and thrown away
  * so the client can read the answer; a client that keeps sending is cut off after a grace period.
  */
-function closeSoonAfter(res: ServerResponse, req: IncomingMessage): void {
+function closeSoonAfter(res: NodeResponse, req: NodeRequest): void {
     res.once("finish", () => setTimeout(() => req.socket.destroy(), 2000).unref());
 }

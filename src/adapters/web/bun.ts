@@ -24,6 +24,10 @@ interface BunServeOptions {
     reusePort: boolean;
     /** Seconds (at most 255; 0: none) a connection may stay silent, while idle or while its handler runs. */
     idleTimeout: number;
+    /** HTTPS. */
+    tls?: { cert: string; key: string };
+    /** With `tls`: HTTP/2 for clients that offer it in ALPN, HTTP/1.1 for the others (Bun 1.4 and later). */
+    http2?: boolean;
     fetch(request: Request, server: BunServer): Response | undefined | Promise<Response | undefined>;
     error(error: unknown): Response;
     websocket: ReturnType<typeof bunWebSocketHandlers>;
@@ -69,11 +73,13 @@ export class BunHTTPServer implements ServerAdapter {
     readonly #responder: WebResponder;
     readonly #limits: ConnectionLimits;
     readonly #perMessageDeflate: boolean;
+    readonly #tls: AdapterOptions["tls"];
     #server: BunServer | undefined;
 
     constructor(options: AdapterOptions) {
         this.#limits = options.limits;
         this.#perMessageDeflate = options.perMessageDeflate;
+        this.#tls = options.tls;
         this.#responder = new WebResponder(options, {
             requestLine,
             clientAddress: (request, server) => (server as BunServer).requestIP(request)?.address ?? "",
@@ -96,13 +102,16 @@ export class BunHTTPServer implements ServerAdapter {
                 hostname,
                 reusePort: cluster.isWorker, // the other --workers listen on the same port
                 idleTimeout: idleSeconds(this.#limits),
+                // HTTPS: HTTP/2 to clients that offer it, as on Node and Deno (without `http2`, Bun 1.4 speaks
+                // HTTP/1.1 only). WebSockets stay on HTTP/1.1 connections: Bun's upgrade() refuses an HTTP/2 request.
+                ...(this.#tls === null ? {} : { tls: { cert: this.#tls.cert, key: this.#tls.key }, http2: true }),
                 // No 503 for requests still waiting at the shutdown deadline: stop(true) closes their connections.
                 fetch: (request, server) => this.#responder.respond(request, server),
                 error: (error) => this.#responder.serveError(error),
                 websocket: bunWebSocketHandlers(this.#limits.maxMessageSize, this.#perMessageDeflate),
             });
         } catch (error) {
-            throw listenError(error, port, hostname);
+            throw listenError(error, port, hostname, this.#tls !== null);
         }
         return this.#server.port;
     }

@@ -19,6 +19,9 @@ interface DenoServeOptions {
     hostname: string;
     /** SO_REUSEPORT: several processes listen on the port and the kernel spreads connections among them. */
     reusePort: boolean;
+    /** HTTPS's certificate and key, in PEM. */
+    cert?: string;
+    key?: string;
     onListen(): void;
     onError(error: unknown): Response;
 }
@@ -34,10 +37,12 @@ declare const Deno: {
 /**
  * Deno builds `request.url` as `http://` + the Host header + the target, the Host unchecked (one holding
  * "/" or "?" would move where the target seems to start), or with its own address when the Host is
- * missing or empty. So the target is what follows the Host as sent.
+ * missing or empty. So the target is what follows the Host as sent. An HTTP/2 request has no Host
+ * header: its authority (`:authority`, which RFC 9113 §8.3.1 puts in the Host's place) is the one in
+ * `request.url`, and is taken from there, as Node's adapter takes it.
  */
 const requestLine: RequestLine = {
-    host: (request) => request.headers.get("host") ?? undefined,
+    host: (request) => request.headers.get("host") ?? authorityOf(request.url),
     target(request, host) {
         const url = request.url;
         if (host) {
@@ -48,6 +53,12 @@ const requestLine: RequestLine = {
         return afterAuthority(url); // Deno's own address, or an absolute-form target
     },
 };
+
+/** The authority of a URL Deno built (`https://host:port/…`). */
+function authorityOf(url: string): string {
+    const start = url.indexOf("//") + 2;
+    return url.slice(start, url.indexOf("/", start));
+}
 
 /** The Deno runtime; WebSocket messages are bounded at `maxMessageSize`. */
 function deno(maxMessageSize: number): WebRuntime {
@@ -76,10 +87,12 @@ function deno(maxMessageSize: number): WebRuntime {
 
 export class DenoHTTPServer implements ServerAdapter {
     readonly #responder: WebResponder;
+    readonly #tls: AdapterOptions["tls"];
     #server: DenoServer | undefined;
 
     constructor(options: AdapterOptions) {
         this.#responder = new WebResponder(options, deno(options.limits.maxMessageSize));
+        this.#tls = options.tls;
     }
 
     async listen(port: number, hostname: string): Promise<number> {
@@ -89,6 +102,7 @@ export class DenoHTTPServer implements ServerAdapter {
                     port,
                     hostname,
                     reusePort: cluster.isWorker, // the other --workers listen on the same port
+                    ...this.#tls, // HTTPS, with HTTP/2 to the clients that offer it (Deno offers both in ALPN itself)
                     onListen: () => {},
                     onError: (error) => this.#responder.serveError(error),
                 },
@@ -97,7 +111,7 @@ export class DenoHTTPServer implements ServerAdapter {
                 (request, info) => this.#responder.respondUnlessCutOff(request, info) as Response | Promise<Response>, // Deno's upgrades return a Response
             );
         } catch (error) {
-            throw listenError(error, port, hostname);
+            throw listenError(error, port, hostname, this.#tls !== null);
         }
         return this.#server.addr.port;
     }
