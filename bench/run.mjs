@@ -10,6 +10,9 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import zlib from "node:zlib";
+import { makeCertificate, makePrecompressedFixture } from "./generated-fixtures.mjs";
+import { h2Exchange, h2Load, streamsPerConnection } from "./h2-load.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.dirname(here);
@@ -52,10 +55,19 @@ const echoBody = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({
 
 /** A server process (on Node unless said) and the request measured against it. */
 const side = (server, request, many = false) => ({ server, request, many, runtime: "node", label: many ? `${server} (1,000 routes)` : server });
+/**
+ * A side with more said about it: `label`, `args` (after the port on the server's command line), `protocol`
+ * ("h2": checked with node:http2, loaded with h2load) and `encoding` (the Content-Encoding its answer must have).
+ */
+const sideWith = (server, request, more) => ({ ...side(server, request), ...more });
 const onRuntime = (runtime, server, request, label) => ({ server, request, many: false, runtime, label });
 const get = (pathname, headers = {}) => ({ method: "GET", path: pathname, headers, body: undefined });
 const hello = get("/hello-world");
 const frameworks = ["vshs", "fastify", "hono", "h3"];
+/** What Chrome sends: every coding at the same weight, so each server's own order of preference decides. */
+const browserEncodings = "gzip, deflate, br, zstd";
+const appJs = get("/static/app.js", { "accept-encoding": "br, gzip" });
+const catalogue = get("/catalogue", { "accept-encoding": browserEncodings });
 
 const scenarios = [
     { name: "hello", title: "GET /hello-world (4-space JSON, CORS)", pairs: frameworks.map((name) => [side("raw", hello), side(name, hello)]) },
@@ -94,25 +106,56 @@ const scenarios = [
         title: "GET a 64 KiB static file with a matching If-None-Match (304)",
         pairs: ["vshs", "fastify"].map((name) => [side("raw", get("/static/asset.bin", { "if-none-match": "ETAG" })), side(name, get("/static/asset.bin", { "if-none-match": "ETAG" }))]),
     },
+    {
+        name: "h2",
+        title: `GET /hello-world over HTTP/2 and TLS (h2load, ${connections} connections × ${streamsPerConnection} streams)`,
+        // First against the core API (the target's baseline), then against the compatibility API that vshs builds on.
+        pairs: ["stream", "compat"].map((api) => [
+            sideWith("raw-h2", hello, { label: `raw http2 (${api} API)`, protocol: "h2", args: api === "compat" ? ["compat"] : [] }),
+            sideWith("vshs-h2", hello, { label: "vshs (tls)", protocol: "h2" }),
+        ]),
+        tls: true,
+    },
+    {
+        name: "precompressed",
+        title: "GET a 64 KiB JavaScript file with app.js.br beside it (Accept-Encoding: br, gzip)",
+        pairs: [[sideWith("fastify-precompressed", appJs, { label: "@fastify/static", encoding: "br" }), sideWith("vshs-precompressed", appJs, { label: "vshs", encoding: "br" })]],
+        precompressed: true,
+        showBytes: true,
+        // @fastify/static labels JavaScript with the obsolete name (mime 3); RFC 9239 made it text/javascript, which vshs sends.
+        typeAliases: { "application/javascript": "text/javascript" },
+    },
+    {
+        name: "compress",
+        title: `GET a 16 KiB JSON answer, compressed as it is sent (Accept-Encoding: ${browserEncodings})`,
+        pairs: [
+            [sideWith("fastify-compress", catalogue, { label: "@fastify/compress", encoding: "br" }), sideWith("vshs-compress", catalogue, { label: "vshs", encoding: "br" })],
+            // What compressing costs: the same server and request, without compression.
+            [sideWith("vshs-compress", catalogue, { label: "vshs, compress: false", args: ["plain"] }), sideWith("vshs-compress", catalogue, { label: "vshs, compressed", encoding: "br" })],
+        ],
+        showBytes: true,
+    },
 ].filter((scenario) => selected(scenario.name));
 
 // ---- servers ----
 
-/** Deno and Bun come with the project as npm packages (devDependencies). */
+/** Deno and Bun: fetched into runtimes/node_modules on first use (scripts/runtimes.mjs), not by npm install. */
+let runtimesBin;
 function runtimeBinary(runtime) {
-    return path.join(repo, "node_modules/.bin", runtime);
+    runtimesBin ??= execFileSync(process.execPath, [path.join(repo, "scripts/runtimes.mjs")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return path.join(runtimesBin, runtime);
 }
 
 function runtimeVersion(runtime) {
     try {
         return execFileSync(runtimeBinary(runtime), ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^deno /, "").split(" ")[0];
     } catch {
-        return "(not installed: run npm install in the project)";
+        return "(could not be fetched: run npm run runtimes in the project)";
     }
 }
 
-function serverCommand({ server, many, runtime, nodeOptions = [] }) {
-    const script = [path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])];
+function serverCommand({ server, many, runtime, nodeOptions = [], args = [] }) {
+    const script = [path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : []), ...args];
     if (runtime === "deno") return [runtimeBinary("deno"), "run", "-A", ...script];
     if (runtime === "bun") return [runtimeBinary("bun"), ...script];
     return [process.execPath, ...nodeOptions, ...script];
@@ -149,31 +192,55 @@ function requestFor(request) {
     return { ...request, headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, value === "ETAG" ? etag : value])) };
 }
 
-/** One exchange over node:http (fetch would add "Cache-Control: no-cache" to a conditional request). */
-function fetchOnce(port, request, agent = undefined) {
-    const { method, path: pathname, headers, body } = requestFor(request);
+/**
+ * One exchange (over node:http: fetch would add "Cache-Control: no-cache" to a conditional request; over
+ * node:http2 for an h2 side), summed up for comparison: the body is hashed after decoding its Content-Encoding,
+ * and `wire` gives the bytes sent (body as coded, headers as HTTP/1.1 text), which the comparison leaves out.
+ */
+async function fetchOnce(port, request, agent = undefined, protocol = "http/1.1") {
+    const { status, headers, rawHeaderBytes, body } = protocol === "h2" ? await h2Exchange(port, requestFor(request)) : await h1Exchange(port, requestFor(request), agent);
+    const encoding = headers["content-encoding"];
+    return {
+        status,
+        type: (headers["content-type"] ?? "").split(";")[0],
+        cors: `${headers["access-control-allow-origin"]} | ${headers["access-control-allow-methods"]}`,
+        encoding,
+        body: createHash("sha256").update(decoded(body, encoding)).digest("hex"),
+        etag: headers["etag"],
+        wire: { body: body.length, headers: rawHeaderBytes },
+    };
+}
+
+function h1Exchange(port, { method, path: pathname, headers, body }, agent) {
     return new Promise((resolve, reject) => {
         const outgoing = http.request({ host: "127.0.0.1", port, agent, method, path: pathname, headers: body ? { ...headers, "content-length": Buffer.byteLength(body) } : headers }, (response) => {
             const chunks = [];
             response.on("data", (chunk) => chunks.push(chunk));
-            response.on("end", () =>
-                resolve({
-                    status: response.statusCode,
-                    type: (response.headers["content-type"] ?? "").split(";")[0],
-                    cors: `${response.headers["access-control-allow-origin"]} | ${response.headers["access-control-allow-methods"]}`,
-                    body: createHash("sha256").update(Buffer.concat(chunks)).digest("hex"),
-                    etag: response.headers["etag"],
-                }),
-            );
+            response.on("end", () => {
+                const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
+                for (let i = 0; i < response.rawHeaders.length; i += 2) lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
+                resolve({ status: response.statusCode, headers: response.headers, rawHeaderBytes: Buffer.byteLength(lines.join("\r\n") + "\r\n\r\n"), body: Buffer.concat(chunks) });
+            });
         });
         outgoing.on("error", reject);
         outgoing.end(body);
     });
 }
 
+/** A body with its Content-Encoding undone (zstd needs Node 22.15 or later). */
+function decoded(body, encoding) {
+    if (encoding === undefined || encoding === "identity") return body;
+    if (encoding === "br") return zlib.brotliDecompressSync(body);
+    if (encoding === "gzip" || encoding === "x-gzip") return zlib.gunzipSync(body);
+    if (encoding === "deflate") return zlib.inflateSync(body);
+    if (encoding === "zstd" && zlib.zstdDecompressSync) return zlib.zstdDecompressSync(body);
+    throw new Error(`cannot decode a body in ${encoding}`);
+}
+
 // ---- load ----
 
-function runLoad(port, request, seconds) {
+function runLoad(port, request, seconds, protocol = "http/1.1") {
+    if (protocol === "h2") return h2Load((command) => pin(0, command), port, requestFor(request), seconds, connections);
     const { method, path: pathname, headers, body } = requestFor(request);
     const url = `http://127.0.0.1:${port}${pathname}`;
     if (loadGenerator === "wrk") {
@@ -200,15 +267,18 @@ function toMs([, value, unit]) {
 async function measure(sideToRun) {
     const server = await startServer(sideToRun);
     try {
-        await fetchOnce(server.port, sideToRun.request);
-        runLoad(server.port, sideToRun.request, Math.min(2, Math.max(1, Math.round(duration / 3))));
-        return runLoad(server.port, sideToRun.request, duration);
+        await fetchOnce(server.port, sideToRun.request, undefined, sideToRun.protocol);
+        runLoad(server.port, sideToRun.request, Math.min(2, Math.max(1, Math.round(duration / 3))), sideToRun.protocol);
+        return runLoad(server.port, sideToRun.request, duration, sideToRun.protocol);
     } finally {
         await server.stop();
     }
 }
 
 // ---- checks ----
+
+/** What each side sent in the checks: bytes on the wire, by scenario and label. */
+const wireBytes = new Map();
 
 async function verify(scenario) {
     for (const [baseline, candidate] of scenario.pairs) {
@@ -217,12 +287,20 @@ async function verify(scenario) {
             const server = await startServer(each);
             try {
                 if (scenario.name === "static-304" && !etag) etag = (await fetchOnce(server.port, get("/static/asset.bin"))).etag;
-                answers.push(await fetchOnce(server.port, each.request));
+                const answer = await fetchOnce(server.port, each.request, undefined, each.protocol).catch((error) => {
+                    throw new Error(`${scenario.name}: ${each.label} gave no answer: ${error.message}`, { cause: error });
+                });
+                // Each side's coding is checked against what it must send; the decoded bodies are then compared.
+                if (answer.encoding !== each.encoding) {
+                    throw new Error(`${scenario.name}: ${each.label} sent Content-Encoding ${answer.encoding ?? "(none)"} where ${each.encoding ?? "none"} was expected`);
+                }
+                wireBytes.set(`${scenario.name} ${each.label}`, answer.wire);
+                answers.push(answer);
             } finally {
                 await server.stop();
             }
         }
-        const [a, b] = answers.map(({ etag: _, ...rest }) => rest);
+        const [a, b] = answers.map(({ etag: _, wire: __, encoding: ___, ...rest }) => ({ ...rest, type: scenario.typeAliases?.[rest.type] ?? rest.type }));
         if (JSON.stringify(a) !== JSON.stringify(b)) {
             throw new Error(`${scenario.name}: ${candidate.label} answers differently from ${baseline.label}:\n${JSON.stringify(a)}\n${JSON.stringify(b)}`);
         }
@@ -698,9 +776,31 @@ const format = (n) => Math.round(n).toLocaleString("en-US");
 /** Roughly the most one core of the load generator sends on this kind of machine. */
 const saturation = 90_000;
 
+/** What the selected scenarios need made or installed before anything runs: h2load, a certificate, the precompressed files. */
+async function prepare() {
+    if (scenarios.some((scenario) => scenario.tls)) {
+        if (!has("h2load")) throw new Error("the h2 scenario needs h2load (apt-get install nghttp2-client); leave it out with --only");
+        const { cert, key } = await makeCertificate();
+        process.env.VSHS_BENCH_TLS_CERT = cert;
+        process.env.VSHS_BENCH_TLS_KEY = key;
+    }
+    if (scenarios.some((scenario) => scenario.precompressed)) {
+        const { root, sizes } = makePrecompressedFixture();
+        process.env.VSHS_BENCH_PRECOMPRESSED = root;
+        console.log(`precompressed fixture: app.js ${format(sizes.js)} bytes, app.js.br ${format(sizes.br)} (quality 11), app.js.gz ${format(sizes.gz)} (level 9)\n`);
+    }
+}
+
+/** " 1,234 B body + 321 B headers" as the checks saw it, for the scenarios where the size on the wire is the point. */
+function wireNote(scenario, label) {
+    const wire = wireBytes.get(`${scenario.name} ${label}`);
+    return scenario.showBytes && wire ? `, ${format(wire.body)} B body + ${format(wire.headers)} B headers` : "";
+}
+
 async function main() {
     console.log(`vshs benchmark — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${availableParallelism()}`);
     console.log(`load: ${loadGenerator}${pinned ? " on core 0, server on core 1 (taskset)" : " (not pinned: taskset or a 2nd core missing)"}, ${connections} connections, ${duration} s per run, ${rounds} round(s) of adjacent pairs in both orders\n`);
+    await prepare();
     const rows = [];
     for (const scenario of scenarios) {
         await verify(scenario);
@@ -720,15 +820,18 @@ async function main() {
             }
             const summary = (label) => {
                 const rps = runs[label].map((run) => run.rps);
-                return { label, median: median(rps), min: Math.min(...rps), max: Math.max(...rps), p99: median(runs[label].map((run) => run.p99)) };
+                // h2load gives the mean time per request, not percentiles.
+                const latency = runs[label][0].p99 === undefined ? { meanMs: median(runs[label].map((run) => run.meanMs)) } : { p99: median(runs[label].map((run) => run.p99)) };
+                return { label, median: median(rps), min: Math.min(...rps), max: Math.max(...rps), ...latency, wire: scenario.showBytes ? wireBytes.get(`${scenario.name} ${label}`) : undefined };
             };
             const row = { scenario: scenario.name, baseline: summary(baseline.label), candidate: summary(candidate.label), ratio: median(ratios) };
             rows.push(row);
+            const latency = row.candidate.p99 === undefined ? `mean ${row.candidate.meanMs.toFixed(2)} ms` : `p99 ${row.candidate.p99.toFixed(2)} ms`;
             console.log(
-                `  ${candidate.label.padEnd(24)} ${format(row.candidate.median).padStart(7)} req/s (${format(row.candidate.min)}–${format(row.candidate.max)}), p99 ${row.candidate.p99.toFixed(2)} ms` +
-                    `   ${baseline.label}: ${format(row.baseline.median)} req/s   ratio ${row.ratio.toFixed(2)}×`,
+                `  ${candidate.label.padEnd(24)} ${format(row.candidate.median).padStart(7)} req/s (${format(row.candidate.min)}–${format(row.candidate.max)}), ${latency}${wireNote(scenario, candidate.label)}` +
+                    `   ${baseline.label}: ${format(row.baseline.median)} req/s${wireNote(scenario, baseline.label)}   ratio ${row.ratio.toFixed(2)}×`,
             );
-            if (row.baseline.median > saturation) console.log(`    (over ${format(saturation)} req/s: near what one core of ${loadGenerator} can send, so the ratio may hide part of a difference)`);
+            if (row.baseline.median > saturation && candidate.protocol !== "h2") console.log(`    (over ${format(saturation)} req/s: near what one core of ${loadGenerator} can send, so the ratio may hide part of a difference)`);
         }
     }
     if (selected("streams")) rows.push(...(await streamsReport()));
