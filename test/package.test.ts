@@ -3,6 +3,7 @@
 // only: the Deno and Bun commands are started from here, with the binaries of their npm packages.)
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,9 +14,12 @@ import { repoRoot } from "./helpers/server.ts";
 
 const run = promisify(execFile);
 // Commands run here as a user would run them, not as children of this test run; `deno` and `bun` are
-// found where `npm install` put them.
+// found where `npm run runtimes` (CI, test:deno, test:bun) fetched them: without them, their cases are skipped.
 const { NODE_TEST_CONTEXT: _, ...userEnv } = process.env;
-userEnv["PATH"] = `${path.join(repoRoot, "node_modules/.bin")}${path.delimiter}${userEnv["PATH"] ?? ""}`;
+const runtimesBin = path.join(repoRoot, "runtimes/node_modules/.bin");
+userEnv["PATH"] = `${runtimesBin}${path.delimiter}${userEnv["PATH"] ?? ""}`;
+const otherRuntimes = existsSync(path.join(runtimesBin, "deno")) && existsSync(path.join(runtimesBin, "bun"));
+const needsOtherRuntimes = (runtimeName: string) => runtimeName !== "node" && !otherRuntimes && "Deno and Bun are not fetched: npm run runtimes (CI does)";
 const folder = await mkdtemp(path.join(tmpdir(), "vshs-package-"));
 const children: import("node:child_process").ChildProcess[] = [];
 // npm and npx start the server as a grandchild: each command runs in its own process group, killed whole.
@@ -82,7 +86,7 @@ describe("the npm package", { skip: runtime !== "node" && "the Node run starts e
         ["bunx", ["--bun", "vshs"], "bun"],
         ["deno", ["run", "-A", "npm:vshs"], "deno"],
     ] as const) {
-        it(`\`${command} ${args.join(" ")}\` serves routes/ on ${runtimeName === "bun" ? "Bun" : "Deno"}'s own server`, async () => {
+        it(`\`${command} ${args.join(" ")}\` serves routes/ on ${runtimeName === "bun" ? "Bun" : "Deno"}'s own server`, { skip: needsOtherRuntimes(runtimeName) }, async () => {
             await mkdir(path.join(project, "routes/runtime"), { recursive: true });
             await writeFile(path.join(project, "routes/runtime/GET.ts"), runtimeRoute);
             const url = await serveIn(project, command, [...args]);
@@ -96,7 +100,7 @@ describe("the npm package", { skip: runtime !== "node" && "the Node run starts e
         ["deno", "deno", ["run", "-A", "server.ts"]],
         ["bun", "bun", ["server.ts"]],
     ] as const) {
-        it(`starts from a script calling startHTTPServer on ${runtimeName}: ${command} ${args.join(" ")}`, async () => {
+        it(`starts from a script calling startHTTPServer on ${runtimeName}: ${command} ${args.join(" ")}`, { skip: needsOtherRuntimes(runtimeName) }, async () => {
             await writeFile(path.join(project, "server.ts"), startScript);
             await mkdir(path.join(project, "routes/runtime"), { recursive: true });
             await writeFile(path.join(project, "routes/runtime/GET.ts"), runtimeRoute);
@@ -131,7 +135,7 @@ describe("the npm package", { skip: runtime !== "node" && "the Node run starts e
     });
 
     for (const runtimeName of ["deno", "bun"] as const) {
-        it(`\`vshs init\`'s project starts and passes its test on ${runtimeName === "deno" ? "Deno" : "Bun"} with the scripts it ships`, async () => {
+        it(`\`vshs init\`'s project starts and passes its test on ${runtimeName === "deno" ? "Deno" : "Bun"} with the scripts it ships`, { skip: needsOtherRuntimes(runtimeName) }, async () => {
             const starter = path.join(project, "starter");
             await mkdir(path.join(starter, "routes/runtime"), { recursive: true });
             await writeFile(path.join(starter, "routes/runtime/GET.ts"), runtimeRoute);

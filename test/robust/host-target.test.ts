@@ -3,7 +3,7 @@
  * the characters that change how a URL reads (/ ? # @ \ : [ ] space). Property: the route is chosen by
  * the target alone — the answer is either the path and query the client sent, or a 400 for a Host that is
  * not a host — and the access log records the path that was sent. The server runs in a child process of
- * each runtime (Deno's and Bun's come with npm install), since each builds the request's URL its own way.
+ * each runtime (Deno's and Bun's fetched by `npm run runtimes`), since each builds the request's URL its own way.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -16,7 +16,8 @@ import { exchange, requestHead } from "./raw-http.ts";
 import { report, scaled } from "./scale.ts";
 
 const script = path.join(import.meta.dirname, "fixtures/host-target/server.ts");
-const bin = (name: string) => path.join(repoRoot, "node_modules/.bin", name);
+// Where `npm run runtimes` fetched Deno and Bun (test:robust does first).
+const bin = (name: string) => path.join(repoRoot, "runtimes/node_modules/.bin", name);
 const runtimes: Record<string, [string, string[]]> = {
     node: [process.execPath, ["--import", "tsx", script]],
     deno: [bin("deno"), ["run", "-A", "--sloppy-imports", script]],
