@@ -17,6 +17,7 @@ import { SecureConnections, secureServer } from "./secure-server.ts";
 import { http1Bounds } from "./server-options.ts";
 import { AnswerWriter, type WriterOptions } from "./write-answer.ts";
 import { NodeSockets } from "./web-socket.ts";
+import { unusedConnections } from "./unused-connections.ts";
 
 export class NodeServer implements ServerAdapter {
     readonly #server: http.Server | Http2SecureServer;
@@ -37,6 +38,8 @@ export class NodeServer implements ServerAdapter {
     /** The connection and first bytes of each upgrade request, for the socket answer to take over; and its access-log entry, which its response no longer closes then. */
     readonly #upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer; logged?: (status: number) => void }>();
     #closing = false;
+    /** Closes the plain servers' connections that have not sent a request yet (see unused-connections.ts). */
+    readonly #closeUnused: (() => void)[] = [];
 
     constructor(options: AdapterOptions) {
         const { answers, logError, accessLog, limits, trustProxy, perMessageDeflate, tls } = options;
@@ -79,6 +82,7 @@ export class NodeServer implements ServerAdapter {
         if (this.#secure === null) (this.#server as http.Server).closeIdleConnections();
         else this.#secure.goAway();
         this.#plain.closeIdleConnections();
+        for (const close of this.#closeUnused) close();
         return stopped;
     }
 
@@ -93,6 +97,7 @@ export class NodeServer implements ServerAdapter {
         // Handled like any request: the 100 goes out when the pipeline first reads the body, so a body it
         // refuses unread (too large, no route) is never asked for.
         server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res, true));
+        this.#closeUnused.push(unusedConnections(server));
         return server;
     }
 
