@@ -83,7 +83,7 @@ export class Pipeline implements AnswerSource {
             if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
             const host = incoming.host;
             assertValidHost(host);
-            target = new RequestTarget(sent, host, this.#config.fallbackHost);
+            target = new RequestTarget(sent, host, this.#config.fallbackHost, incoming);
         } catch (error) {
             return this.#errorAnswer(error, incoming, undefined);
         }

@@ -129,3 +129,14 @@ describe("request.ip through startHTTPServer", () => {
         assert.equal(await (await proxied.fetch("/ip", sent)).text(), "203.0.113.7");
     });
 });
+
+describe("the handler's url through startHTTPServer", () => {
+    it("is https: over HTTPS, here as a trusted proxy says (X-Forwarded-Proto), and http: otherwise", async () => {
+        const routes = { "/url/GET": ({ url }: { url: URL }) => url.href };
+        const plain = await serve({ routes });
+        const proxied = await serve({ routes, trustProxy: 1 });
+        const sent = { headers: { "x-forwarded-proto": "https" } };
+        assert.match(await (await plain.fetch("/url", sent)).text(), /^http:\/\/127\.0\.0\.1:\d+\/url$/);
+        assert.match(await (await proxied.fetch("/url", sent)).text(), /^https:\/\/127\.0\.0\.1:\d+\/url$/);
+    });
+});

@@ -28,13 +28,16 @@ export class RequestTarget {
     readonly #target: string;
     readonly #host: string | undefined;
     readonly #fallbackHost: string;
+    /** Read only when the URL is made: whether the request came over HTTPS (`https:` URLs). */
+    readonly #scheme: { readonly secure: boolean } | undefined;
     #url: URL | undefined;
 
     /** `host`: the Host header, already checked (assertValidHost); without one, `fallbackHost` makes the URL. */
-    constructor(target: string, host: string | undefined, fallbackHost: string) {
+    constructor(target: string, host: string | undefined, fallbackHost: string, scheme?: { readonly secure: boolean }) {
         this.#target = target;
         this.#host = host;
         this.#fallbackHost = fallbackHost;
+        this.#scheme = scheme;
         if (target.startsWith("/")) {
             const query = target.indexOf("?");
             const path = query === -1 ? target : target.slice(0, query);
@@ -68,6 +71,6 @@ export class RequestTarget {
 
     #href(): string {
         if (!this.#target.startsWith("/")) return this.#target; // absolute-form, as sent to a proxy
-        return `http://${this.#host || this.#fallbackHost}${this.#target}`;
+        return `${this.#scheme?.secure === true ? "https" : "http"}://${this.#host || this.#fallbackHost}${this.#target}`;
     }
 }

@@ -49,6 +49,8 @@ describe("the request target", () => {
         assert.equal(new RequestTarget("/x", "example.com:81", "localhost:8080").url.href, "http://example.com:81/x");
         assert.equal(new RequestTarget("/x", "", "localhost:8080").url.href, "http://localhost:8080/x");
         assert.equal(new RequestTarget("/x", undefined, "localhost:8080").url.href, "http://localhost:8080/x");
+        assert.equal(new RequestTarget("/x", "example.com", "localhost:8080", { secure: true }).url.href, "https://example.com/x", "over HTTPS");
+        assert.equal(new RequestTarget("/x", "example.com", "localhost:8080", { secure: false }).url.href, "http://example.com/x");
     });
 
     it("refuses a target that is neither a path nor an http(s) URL, with 400", () => {
