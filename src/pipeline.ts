@@ -1,11 +1,12 @@
 import { preflightHeaders, type CorsPolicy } from "./cors.ts";
 import { Deadlines } from "./deadlines.ts";
-import { describeError, HTTPError, isHTTPError } from "./errors.ts";
+import { HTTPError } from "./errors.ts";
+import { ErrorAnswers } from "./error-answers.ts";
 import type { Limits } from "./limits.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
 import type { Answer, AnswerHeaders, AnswerSource, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
-import { textAnswer, withoutBody } from "./response/answer.ts";
+import { withoutBody } from "./response/answer.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
 import { withResponseHeaders, withStatusRules } from "./response/response-head.ts";
@@ -47,6 +48,7 @@ export class Pipeline implements AnswerSource {
     readonly #maxUrlLength: number;
     /** The CORS headers of every answer when they do not depend on the request's Origin (null: they do). */
     readonly #fixedBase: Readonly<AnswerHeaders> | null;
+    readonly #errors: ErrorAnswers;
 
     constructor(config: PipelineConfig) {
         this.#config = { ...config };
@@ -55,6 +57,7 @@ export class Pipeline implements AnswerSource {
         this.#handlerDeadlines = new Deadlines(limits.handlerTimeout);
         this.#maxUrlLength = limits.maxUrlLength;
         this.#fixedBase = config.cors.byOrigin ? null : config.cors.headersFor(undefined);
+        this.#errors = new ErrorAnswers({ ...config, router: () => this.#config.router });
     }
 
     /** The headers an answer to this request starts from (CORS). */
@@ -200,37 +203,13 @@ export class Pipeline implements AnswerSource {
         return asAllowed(this.#config.router.methodsAt(pathname));
     }
 
-    async #errorAnswer(error: unknown, incoming: Incoming, target: RequestTarget | undefined): Promise<Answer> {
-        const description = describeError(error);
-        const { status, headers } = description;
-        let { message } = description;
-        // A failure is logged (an exception, or an HTTPError that carries the failure it stands for); a refusal is not.
-        if (status === 500 || (status > 500 && (error as Error | undefined)?.cause !== undefined)) {
-            this.#config.logError(`${incoming.method} ${target?.pathname ?? incoming.target} failed:`, error);
-            if (!this.#config.exposeErrors && !isHTTPError(error)) message = "Internal Server Error";
-        }
-        const base = { ...this.#base(incoming), ...headers };
-        const errorRoute = target && this.#errorRoute(incoming.method, status);
-        if (errorRoute) {
-            try {
-                const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming, this.#config.secrets));
-                return toAnswer(value, base, this.#config.longLived(errorRoute.handler, incoming), status);
-            } catch (routeError) {
-                this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
-            }
-        }
-        return textAnswer(status, base, message);
+    #errorAnswer(error: unknown, incoming: Incoming, target: RequestTarget | undefined): Promise<Answer> {
+        return this.#errors.answer(error, incoming, target, this.#base(incoming));
     }
 
     /** The body of the 500 an adapter sends when an answer could not be written (a header value it refused, say). */
     failureMessage(error: unknown): string {
-        return this.#config.exposeErrors ? `Could not send the answer: ${error instanceof Error ? error.message : String(error)}` : "Internal Server Error";
-    }
-
-    #errorRoute(method: string, status: number) {
-        const { router } = this.#config;
-        const pathname = `/errors/${status}`;
-        return router.match(method, pathname) ?? router.match("GET", pathname);
+        return this.#errors.failureMessage(error);
     }
 }
 
