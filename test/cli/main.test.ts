@@ -132,7 +132,7 @@ describe("vshs serving", () => {
     it("lists several static folders with their prefixes, and serves each under its own", async () => {
         const cli = await start([routes, "--static", "test/fixtures/static=/files/", "--static", "test/fixtures/static", "--port", "0", "--host", "127.0.0.1", "--quiet"]);
         await cli.waitForOutput(/static: \/ /);
-        assert.match(cli.stdout(), /\n {2}static: \/files\/ {2}test\/fixtures\/static\/\n {2}static: \/ {7}test\/fixtures\/static\/\n/);
+        assert.match(cli.stdout(), /\n {2}static: \/files\/ {2}test\/fixtures\/static\/\n {2}static: \/ {8}test\/fixtures\/static\/\n/);
         assert.equal(await (await fetch(`${cli.url}/files/data.json`)).text(), '{"a":1}\n');
         assert.equal(await (await fetch(`${cli.url}/data.json`)).text(), '{"a":1}\n');
     });
