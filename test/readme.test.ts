@@ -124,7 +124,7 @@ describe("the commands the docs show", () => {
                 result = await runCli([], { cwd: emptyFolder });
             } else if (/^vshs: --port must be a whole number from 0 to 65535, not "([^"]*)"$/.test(message)) {
                 result = await runCli(["--port", /not "([^"]*)"$/.exec(message)![1]!], { cwd: examples });
-            } else if (/^vshs: Port \d+ is already in use on localhost \(option "port"\)$/.test(message)) {
+            } else if (/^vshs: Port \d+ is already in use on localhost \(--port or \$PORT\)$/.test(message)) {
                 const taken = await startHTTPServer({ hostname: "localhost", port: 0, routes: {} });
                 try {
                     expected = message.replace(/Port \d+/, `Port ${taken.port}`);

@@ -49,10 +49,15 @@ function checkFolders(options: ServeOptions): void {
     }
 }
 
+/** A start-up error names the API's option; on the command line, its flag (and variable) is what to change. */
+function inCommandTerms(message: string): string {
+    return message.replace('(option "port")', "(--port or $PORT)").replace('(option "hostname")', "(--host or $HOST)");
+}
+
 main().catch((error: unknown) => {
     // Mistakes on the command line and at start-up are one line: the message says what and where.
     const known = error instanceof UsageError || (error instanceof Error && error.name === "StartupError");
-    console.error(`vshs: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`vshs: ${inCommandTerms(error instanceof Error ? error.message : String(error))}`);
     if (!known) console.error(error);
     process.exit(1);
 });

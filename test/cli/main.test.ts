@@ -89,7 +89,7 @@ describe("vshs mistakes: one line, exit code 1", () => {
     it("a port in use, naming it", async () => {
         const taken = await startHTTPServer({ hostname: "127.0.0.1", port: 0, routes: {} });
         try {
-            await assertMistake([routes, "--host", "127.0.0.1", "--port", String(taken.port)], `vshs: Port ${taken.port} is already in use on 127.0.0.1 (option "port")`);
+            await assertMistake([routes, "--host", "127.0.0.1", "--port", String(taken.port)], `vshs: Port ${taken.port} is already in use on 127.0.0.1 (--port or $PORT)`);
         } finally {
             await taken.close();
         }
