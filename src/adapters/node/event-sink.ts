@@ -1,6 +1,6 @@
-/** An event stream's way to its response: a ServerResponse, or an HTTP/2 stream's. */
+/** An event stream's way to its client: a ServerResponse (HTTP/1.1), or an HTTP/2 stream. */
 import type { ServerResponse } from "node:http";
-import { constants, type Http2ServerResponse, type ServerHttp2Stream } from "node:http2";
+import { constants, type ServerHttp2Stream } from "node:http2";
 import type { AnswerHeaders, EventSink } from "../../contract.ts";
 
 /** Where an event stream's text goes, and how its response starts. */
@@ -57,31 +57,29 @@ export class ResponseSink implements StartingSink {
 }
 
 /**
- * An event stream on an HTTP/2 stream. node:http2's response reports no buffer to wait on, so the
- * stream's is read; the response starts with writeHead() alone (node:http2 sends the headers at once);
- * ending or aborting it ends this stream, never the session, which carries the client's other requests
- * (at shutdown the session has had its GOAWAY, and closes once its last stream ends).
+ * An event stream on an HTTP/2 stream, written through node:http2's core API: the stream's own buffer
+ * is the one to wait on; respond() sends the headers at once; ending or aborting it ends this stream,
+ * never the session, which carries the client's other requests (at shutdown the session has had its
+ * GOAWAY, and closes once its last stream ends).
  */
 export class StreamSink implements StartingSink {
-    readonly #res: Http2ServerResponse;
     readonly #stream: ServerHttp2Stream;
     #drained: Promise<void> | undefined;
 
-    constructor(res: Http2ServerResponse) {
-        this.#res = res;
-        this.#stream = res.stream;
+    constructor(stream: ServerHttp2Stream) {
+        this.#stream = stream;
     }
 
     get closed(): boolean {
-        return this.#stream.closed;
+        return this.#stream.closed || this.#stream.destroyed;
     }
 
     start(headers: Readonly<AnswerHeaders>): void {
-        this.#res.writeHead(200, headers);
+        this.#stream.respond({ ...headers, ":status": 200 });
     }
 
     write(text: string): boolean {
-        return !this.#res.writableEnded && this.#res.write(text);
+        return !this.#stream.writableEnded && this.#stream.write(text);
     }
 
     drained(): Promise<void> {
@@ -93,7 +91,7 @@ export class StreamSink implements StartingSink {
     }
 
     end(): void {
-        if (!this.#res.writableEnded) this.#res.end();
+        if (!this.#stream.writableEnded) this.#stream.end();
     }
 
     // RST_STREAM with CANCEL, at once: what the client left unread is dropped with the stream.

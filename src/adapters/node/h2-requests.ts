@@ -1,12 +1,13 @@
 /**
- * HTTP/2 streams' requests into the pipeline and their answers out, as node:http2's compatibility API
- * hands them over: read by H2Incoming, written by H2AnswerWriter. The steps are NodeServer's for
- * HTTP/1.1 (server.ts), kept apart so that plain HTTP's path does no work for HTTP/2.
+ * HTTP/2 streams' requests into the pipeline and their answers out, on node:http2's core API (the
+ * server's "stream" event; secure-server.ts routes it here): read by H2Incoming, written by
+ * H2AnswerWriter. The steps are NodeServer's for HTTP/1.1 (server.ts), kept apart so that plain HTTP's
+ * path does no work for HTTP/2, and HTTP/2's builds none of node:http2's compatibility objects.
  */
-import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants, type ServerHttp2Stream } from "node:http2";
 import { timeRequest } from "../../access-log.ts";
 import type { AccessLogSink, Answer, AnswerSource } from "../../contract.ts";
-import { H2Incoming } from "./h2-incoming.ts";
+import { H2Incoming, type H2Headers } from "./h2-incoming.ts";
 import type { H2AnswerWriter } from "./h2-write-answer.ts";
 
 export interface H2RequestsOptions {
@@ -32,20 +33,25 @@ export class H2Requests {
         this.#trustProxy = trustProxy;
     }
 
-    handle(req: Http2ServerRequest, res: Http2ServerResponse, awaitsContinue: boolean): void {
+    handle(stream: ServerHttp2Stream, headers: H2Headers): void {
+        // A stream's error ends in its close, whose code the request's signal and the access log read;
+        // unheard, the error would end the process (node:http2's compatibility layer ignores it alike).
+        stream.on("error", ignore);
+        if (refusedExpectation(stream, headers)) return;
         if (this.#accessLog !== null) {
-            const ended = timeRequest(this.#accessLog, req.method, req.url);
-            res.once("close", () => ended(res.statusCode)); // the stream's close: the answer is out, or the client reset it
+            const ended = timeRequest(this.#accessLog, headers[":method"] ?? "GET", headers[":path"] ?? "/");
+            // The stream's close: the answer is out, or the client reset it (200, as node:http reports a response never started).
+            stream.once("close", () => ended(Number(stream.sentHeaders?.[":status"] ?? 200)));
         }
-        const incoming = new H2Incoming(req, res, this.#maxBodySize, awaitsContinue, this.#trustProxy);
+        const incoming = new H2Incoming(stream, headers, this.#maxBodySize, this.#trustProxy);
         const answer = this.#answers.answer(incoming);
         if (answer instanceof Promise) {
             answer.then(
-                (ready) => this.#write(req, res, incoming, ready),
-                (error: unknown) => this.#writer.fail(res, error),
+                (ready) => this.#write(stream, incoming, ready),
+                (error: unknown) => this.#writer.fail(stream, error),
             );
         } else {
-            this.#write(req, res, incoming, answer);
+            this.#write(stream, incoming, answer);
         }
     }
 
@@ -55,9 +61,19 @@ export class H2Requests {
      * Connection header a WebSocket handshake needs); were one to, HTTP_1_1_REQUIRED tells the client
      * to ask again over HTTP/1.1.
      */
-    #write(req: Http2ServerRequest, res: Http2ServerResponse, incoming: H2Incoming, answer: Answer): void {
-        if (answer.kind !== "socket") return this.#writer.write(req, res, incoming, answer);
+    #write(stream: ServerHttp2Stream, incoming: H2Incoming, answer: Answer): void {
+        if (answer.kind !== "socket") return this.#writer.write(stream, incoming, answer);
         answer.socket.gone(1006, "");
-        res.stream.close(constants.NGHTTP2_HTTP_1_1_REQUIRED);
+        stream.close(constants.NGHTTP2_HTTP_1_1_REQUIRED);
     }
+}
+
+function ignore(): void {}
+
+/** RFC 9110 §10.1.1: an expectation other than 100-continue is answered 417, as node:http and node:http2's compatibility API do. */
+function refusedExpectation(stream: ServerHttp2Stream, headers: H2Headers): boolean {
+    const expect = headers.expect;
+    if (expect === undefined || expect.toLowerCase() === "100-continue") return false;
+    stream.respond({ ":status": 417 }, { endStream: true });
+    return true;
 }

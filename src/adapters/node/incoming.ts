@@ -1,18 +1,17 @@
 /**
- * A node:http request as the pipeline sees it: an `Incoming`, and the `request` a handler reads. An
- * HTTP/2 stream's request comes through node:http2's compatibility objects, which mimic these; where
- * they differ, h2-incoming.ts says how.
+ * A node:http request (HTTP/1.1, plain or over TLS) as the pipeline sees it: an `Incoming`, and the
+ * `request` a handler reads. An HTTP/2 stream's request is h2-incoming.ts's.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { Incoming } from "../../contract.ts";
 import { ipBehindProxies, secureBehindProxies } from "../../forwarded.ts";
+import { readChunks } from "./read-chunks.ts";
 import type { RequestInfo } from "../../types.ts";
 
-/** A request of node:http (HTTP/1.1), or of node:http2's compatibility API (HTTP/2). */
-export type NodeRequest = IncomingMessage | Http2ServerRequest;
-export type NodeResponse = ServerResponse | Http2ServerResponse;
+/** A request of node:http, and its response. */
+export type NodeRequest = IncomingMessage;
+export type NodeResponse = ServerResponse;
 
 export class NodeRequestInfo implements RequestInfo {
     protected readonly req: NodeRequest;
@@ -137,7 +136,6 @@ export class NodeIncoming implements Incoming {
         return headerOf(this.req, name);
     }
 
-    // Plain "data" events: for the small bodies most requests carry, an async iterator costs more than the parsing.
     readChunks(onChunk: (chunk: Uint8Array) => void): Promise<void> {
         const req = this.req;
         if (req.readableEnded) return Promise.resolve();
@@ -145,23 +143,7 @@ export class NodeIncoming implements Incoming {
             this.#awaitsContinue = false;
             this.res.writeContinue();
         }
-        return new Promise((resolve, reject) => {
-            const stop = (error?: unknown) => {
-                req.off("data", onData).off("end", onEnd).off("error", stop).off("close", onClose);
-                if (error === undefined) resolve();
-                else reject(error);
-            };
-            const onData = (chunk: Buffer) => {
-                try {
-                    onChunk(chunk);
-                } catch (error) {
-                    stop(error);
-                }
-            };
-            const onEnd = () => stop();
-            const onClose = () => stop(new Error("The client closed the connection before sending the whole body"));
-            req.on("data", onData).on("end", onEnd).on("error", stop).on("close", onClose);
-        });
+        return readChunks(req, onChunk);
     }
 
     // Read and thrown away so that the client, still sending, can read the answer; past maxBodySize

@@ -4,7 +4,8 @@
  * node:http2 does not for its sessions (closing idle ones, cutting off what is left at shutdown's
  * deadline) is done here.
  */
-import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { ConnectionLimits } from "../../contract.ts";
 import type { TlsOptions } from "../../types.ts";
@@ -19,6 +20,29 @@ export function secureServer(limits: ConnectionLimits): Http2SecureServer {
     // keepAliveTimeout at all (none would apply). The same bounds as the plain server's, then.
     Object.assign(server, http1Bounds(limits));
     return server;
+}
+
+/** Where the HTTPS server's requests go: HTTP/1.1 connections' as node:http hands them, HTTP/2 streams as they open. */
+export interface SecureHandlers {
+    http1(req: IncomingMessage, res: ServerResponse, awaitsContinue: boolean): void;
+    http2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void;
+}
+
+/**
+ * node:http2 answers HTTP/1.1 connections (allowHTTP1) with node:http's connection listener, which emits
+ * "request" on this server. Its first "request" listener also makes node:http2 add a "stream" listener
+ * of its own (Node 20's setupCompat) that wraps every HTTP/2 stream in compatibility objects
+ * (Http2ServerRequest and Http2ServerResponse) and emits "request" for it too: a cost per stream of a
+ * third of what a hello answer takes on the core API. That listener, the only "stream" one once
+ * "request" has one, is removed, and HTTP/2 streams are taken on the core API instead. node:http2
+ * adds it once only, and no other way (a later "request" listener adds none).
+ */
+export function serveRequests(server: Http2SecureServer, handlers: SecureHandlers): void {
+    const http1 = server as unknown as NodeJS.EventEmitter; // typed for compatibility objects; only node:http's reach it now
+    http1.on("request", (req: IncomingMessage, res: ServerResponse) => handlers.http1(req, res, false));
+    http1.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => handlers.http1(req, res, true));
+    server.removeAllListeners("stream");
+    server.on("stream", (stream, headers) => handlers.http2(stream, headers));
 }
 
 /** An HTTPS server's certificate and its connections: its HTTP/2 sessions, and the sockets of its HTTP/1.1 connections. */

@@ -5,7 +5,7 @@
  * back (write-answer.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { Http2ServerRequest, type Http2SecureServer, type Http2ServerResponse } from "node:http2";
+import type { Http2SecureServer } from "node:http2";
 import type { Socket } from "node:net";
 import { timeRequest } from "../../access-log.ts";
 import { listenError } from "../listen-error.ts";
@@ -13,7 +13,7 @@ import type { AccessLogSink, AdapterOptions, Answer, AnswerSource, ConnectionLim
 import { H2Requests } from "./h2-requests.ts";
 import { H2AnswerWriter } from "./h2-write-answer.ts";
 import { NodeIncoming } from "./incoming.ts";
-import { SecureConnections, secureServer } from "./secure-server.ts";
+import { SecureConnections, secureServer, serveRequests } from "./secure-server.ts";
 import { http1Bounds } from "./server-options.ts";
 import { AnswerWriter, type WriterOptions } from "./write-answer.ts";
 import { NodeSockets } from "./web-socket.ts";
@@ -105,12 +105,10 @@ export class NodeServer implements ServerAdapter {
     #secureServer({ answers, accessLog, limits, trustProxy }: AdapterOptions, writerOptions: WriterOptions): Http2SecureServer {
         const server = secureServer(limits);
         const streams = new H2Requests({ answers, accessLog, writer: new H2AnswerWriter(writerOptions), maxBodySize: limits.maxBodySize, trustProxy });
-        const handle = (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse, awaitsContinue: boolean) => {
-            if (req instanceof Http2ServerRequest) streams.handle(req, res as Http2ServerResponse, awaitsContinue);
-            else this.#handle(req, res as ServerResponse, awaitsContinue);
-        };
-        server.on("request", (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => handle(req, res, false));
-        server.on("checkContinue", (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => handle(req, res, true));
+        serveRequests(server, {
+            http1: (req, res, awaitsContinue) => this.#handle(req, res, awaitsContinue),
+            http2: (stream, headers) => streams.handle(stream, headers),
+        });
         return server;
     }
 

@@ -66,7 +66,7 @@ export class AnswerWriter {
 
     /** Where an event stream's text goes. */
     protected eventSink(res: NodeResponse): StartingSink {
-        return new ResponseSink(res as ServerResponse, this.#closing); // HTTP/2's is H2AnswerWriter's
+        return new ResponseSink(res, this.#closing);
     }
 
     #writeStream(res: NodeResponse, status: number, headers: Readonly<AnswerHeaders>, body: ReadableStream<Uint8Array>): void {
