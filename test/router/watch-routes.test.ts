@@ -37,8 +37,8 @@ await import("node:fs/promises").then(({ symlink }) => symlink(path.resolve(impo
 const server = await testServer({ routes, watch: true });
 after(() => server.close());
 
-/** Polls `check` until it stops throwing; returns how long that took. (A reload takes tens of ms; the bound is for a loaded CI machine.) */
-async function eventually(check: () => Promise<void>, ms = 5000): Promise<number> {
+/** Polls `check` until it stops throwing; returns how long that took. (A reload takes tens of ms; the bound is for a loaded CI machine, where Deno's later reloads took seconds.) */
+async function eventually(check: () => Promise<void>, ms = 15_000): Promise<number> {
     const started = Date.now();
     for (;;) {
         try {
