@@ -5,7 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +51,9 @@ const loadGenerator = flags.load ?? (has("wrk") ? "wrk" : "autocannon");
 const pinned = has("taskset") && availableParallelism() >= 2;
 const pin = (core, command) => (pinned ? ["taskset", "-c", String(core), ...command] : command);
 
+const manyRoutes = 1000; // as servers/common.mjs
+/** Where scripts/runtimes.mjs put Deno and Bun (declared before the scenarios, whose titles ask their versions). */
+let runtimesBin;
 const echoBody = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item ${i}`, done: i % 2 === 0 })) }).padEnd(1024, " ");
 
 /** A server process (on Node unless said) and the request measured against it. */
@@ -61,34 +64,43 @@ const side = (server, request, many = false) => ({ server, request, many, runtim
  */
 const sideWith = (server, request, more) => ({ ...side(server, request), ...more });
 const onRuntime = (runtime, server, request, label) => ({ server, request, many: false, runtime, label });
+/**
+ * vshs as users run it: the `vshs` command (dist/cli/main.js) on a folder of route files with `export default
+ * async function` handlers, `routes/` (or, for `many`, the same files and the 1,000-route table, written in a
+ * temporary folder at start: see prepareRouteTable), on Node, Deno or Bun.
+ */
+const cliSide = (request, many = false, runtime = "node", label = many ? "vshs (1,000 route files)" : "vshs") => ({ server: "vshs-cli", cli: true, request, many, runtime, label });
 const get = (pathname, headers = {}) => ({ method: "GET", path: pathname, headers, body: undefined });
 const hello = get("/hello-world");
-const frameworks = ["vshs", "fastify", "hono", "h3"];
+/** The baseline on Node: node:http by hand with its header list built once (servers/raw-flat.mjs). */
+const raw = (request, many = false) => ({ ...side("raw-flat", request, many), label: many ? "raw (1,000 routes)" : "raw" });
+/** Every row compared with raw on Node: vshs by its command, vshs from a routes object, the peers, the older raw server. */
+const nodeRows = (request, many = false) => [
+    cliSide(request, many),
+    { ...side("vshs", request, many), label: `vshs, routes object, sync handlers${many ? " (1,000 routes)" : ""}` },
+    ...["fastify", "hono", "h3"].map((name) => side(name, request, many)),
+    { ...side("raw", request, many), label: `raw (header object)${many ? " (1,000 routes)" : ""}` },
+];
+const nodePairs = (request, many = false) => nodeRows(request, many).map((candidate) => [raw(request, many), candidate]);
 /** What Chrome sends: every coding at the same weight, so each server's own order of preference decides. */
 const browserEncodings = "gzip, deflate, br, zstd";
 const appJs = get("/static/app.js", { "accept-encoding": "br, gzip" });
 const catalogue = get("/catalogue", { "accept-encoding": browserEncodings });
 
 const scenarios = [
-    { name: "hello", title: "GET /hello-world (4-space JSON, CORS)", pairs: frameworks.map((name) => [side("raw", hello), side(name, hello)]) },
-    {
-        name: "echo",
-        title: "POST /echo, 1 KiB JSON body",
-        pairs: frameworks.map((name) => [name, { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body: echoBody }]).map(([name, request]) => [side("raw", request), side(name, request)]),
-    },
+    { name: "hello", title: "GET /hello-world (4-space JSON, CORS)", pairs: nodePairs(hello) },
+    { name: "echo", title: "POST /echo, 1 KiB JSON body", pairs: nodePairs({ method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body: echoBody }) },
     {
         name: "middleware",
         title: "GET /hello-world from a route file, then behind a _middleware.ts that returns undefined",
         pairs: [[side("vshs-files", hello), side("vshs-guarded", hello)]],
     },
-    { name: "params", title: "GET /params/{name}, percent-encoded", pairs: frameworks.map((name) => [side("raw", get("/params/caf%C3%A9%20cr%C3%A8me")), side(name, get("/params/caf%C3%A9%20cr%C3%A8me"))]) },
+    { name: "params", title: "GET /params/{name}, percent-encoded", pairs: nodePairs(get("/params/caf%C3%A9%20cr%C3%A8me")) },
     {
         name: "routes",
         title: "GET /r999/{id} in a table of 1,000 routes",
-        pairs: [
-            [side("vshs", get("/r999/42")), side("vshs", get("/r999/42"), true)],
-            ...frameworks.map((name) => [side("raw", get("/r999/42"), true), side(name, get("/r999/42"), true)]),
-        ],
+        pairs: [[cliSide(get("/r999/42"), false, "node", "vshs (4 route files)"), cliSide(get("/r999/42"), true)], ...nodePairs(get("/r999/42"), true)],
+        routeTable: true,
     },
     ...["deno", "bun"].map((runtime) => ({
         name: runtime,
@@ -98,7 +110,7 @@ const scenarios = [
             ["hello: GET /hello-world", hello],
             ["echo: POST /echo 1 KiB", { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body: echoBody }],
             ["params: GET /params/{name}", get("/params/caf%C3%A9%20cr%C3%A8me")],
-        ].map(([label, request]) => [onRuntime(runtime, "raw-web", request, `raw ${label}`), onRuntime(runtime, "vshs", request, `vshs ${label}`)]),
+        ].map(([label, request]) => [onRuntime(runtime, "raw-web", request, `raw ${label}`), cliSide(request, false, runtime, `vshs ${label}`)]),
     })),
     { name: "static", title: "GET a 64 KiB static file", pairs: ["vshs", "fastify"].map((name) => [side("raw", get("/static/asset.bin")), side(name, get("/static/asset.bin"))]) },
     {
@@ -140,7 +152,6 @@ const scenarios = [
 // ---- servers ----
 
 /** Deno and Bun: fetched into runtimes/node_modules on first use (scripts/runtimes.mjs), not by npm install. */
-let runtimesBin;
 function runtimeBinary(runtime) {
     runtimesBin ??= execFileSync(process.execPath, [path.join(repo, "scripts/runtimes.mjs")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
     return path.join(runtimesBin, runtime);
@@ -154,8 +165,10 @@ function runtimeVersion(runtime) {
     }
 }
 
-function serverCommand({ server, many, runtime, nodeOptions = [], args = [] }) {
-    const script = [path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : []), ...args];
+function serverCommand({ server, cli, many, runtime, nodeOptions = [], args = [] }) {
+    const script = cli
+        ? [path.join(repo, "dist/cli/main.js"), many ? routeTableFolder() : path.join(here, "routes"), "--port", "0", "--host", "127.0.0.1", "--quiet"]
+        : [path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : []), ...args];
     if (runtime === "deno") return [runtimeBinary("deno"), "run", "-A", ...script];
     if (runtime === "bun") return [runtimeBinary("bun"), ...script];
     return [process.execPath, ...nodeOptions, ...script];
@@ -167,20 +180,43 @@ function withFileLimit(command) {
 }
 
 async function startServer(sideToStart) {
-    const { server } = sideToStart;
     const command = serverCommand(sideToStart);
     const child = spawn(...splitCommand(pin(1, sideToStart.streams ? withFileLimit(command) : command)), { cwd: here });
-    let output = "";
-    const port = await new Promise((resolve, reject) => {
+    const port = await listeningPort(child, sideToStart.label ?? sideToStart.server);
+    return { port, stop: () => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGKILL"))) };
+}
+
+/**
+ * The port a server listens on, from what it prints: `READY PORT` for the servers in servers/, the first line
+ * of the banner (`vshs 0.1.0 serving http://127.0.0.1:PORT on …`) for the vshs command.
+ */
+function listeningPort(child, name) {
+    return new Promise((resolve, reject) => {
+        let output = "";
         child.stdout.on("data", (chunk) => {
             output += chunk;
-            const found = /READY (\d+)/.exec(output);
-            if (found) resolve(Number(found[1]));
+            const found = /^READY (\d+)|^vshs \S+ serving https?:\/\/[^\s/]+:(\d+)/m.exec(output);
+            if (found) resolve(Number(found[1] ?? found[2]));
         });
         child.stderr.on("data", (chunk) => (output += chunk));
-        child.on("exit", (code) => reject(new Error(`${server} exited (${code}): ${output}`)));
+        child.on("exit", (code) => reject(new Error(`${name} exited (${code}): ${output.slice(-2000)}`)));
     });
-    return { port, stop: () => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGKILL"))) };
+}
+
+/** The 1,000-route table as route files: routes/ copied, then /r0/{id} … /r998/{id} beside its /r999/{id}. */
+let routeTable;
+function routeTableFolder() {
+    if (routeTable) return routeTable;
+    const folder = mkdtempSync(path.join(tmpdir(), "vshs-bench-routes-"));
+    process.on("exit", () => rmSync(folder, { recursive: true, force: true }));
+    for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130));
+    cpSync(path.join(here, "routes"), folder, { recursive: true });
+    const last = readFileSync(path.join(here, "routes", `r${manyRoutes - 1}`, "{id}", "GET.ts"), "utf8");
+    for (let i = 0; i < manyRoutes - 1; i++) {
+        mkdirSync(path.join(folder, `r${i}`, "{id}"), { recursive: true });
+        writeFileSync(path.join(folder, `r${i}`, "{id}", "GET.ts"), last);
+    }
+    return (routeTable = folder);
 }
 
 function splitCommand([command, ...args]) {
@@ -658,21 +694,14 @@ async function channelsReport() {
  * requests to warm up (the JIT compiles synchronously with --single-threaded), then the counter is zeroed
  * and the same number again is counted.
  */
-async function instructionsPerRequest({ server, request, many }) {
+async function instructionsPerRequest(sideToCount) {
+    const { request } = sideToCount;
     const folder = mkdtempSync(path.join(tmpdir(), "vshs-callgrind-"));
     const outFile = path.join(folder, "callgrind.out");
-    const child = spawn("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${outFile}`, process.execPath, "--single-threaded", path.join(here, "servers", `${server}.mjs`), "0", ...(many ? ["many"] : [])], { cwd: here });
+    const command = serverCommand({ ...sideToCount, nodeOptions: ["--single-threaded"] });
+    const child = spawn("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${outFile}`, ...command], { cwd: here });
     try {
-        const port = await new Promise((resolve, reject) => {
-            let output = "";
-            child.stdout.on("data", (chunk) => {
-                output += chunk;
-                const found = /READY (\d+)/.exec(output);
-                if (found) resolve(Number(found[1]));
-            });
-            child.stderr.on("data", (chunk) => (output += chunk));
-            child.on("exit", (code) => reject(new Error(`${server} under valgrind exited (${code}): ${output.slice(-2000)}`)));
-        });
+        const port = await listeningPort(child, `${sideToCount.label} under valgrind`);
         const count = Number(flags.requests);
         await fireRequests(port, request, count);
         execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
@@ -705,7 +734,7 @@ async function instructionsReport() {
         console.log(`## ${scenario.title} — answers verified identical`);
         const counted = new Map();
         const countOnce = async (each) => {
-            const key = `${each.server} ${each.many}`;
+            const key = `${each.server} ${each.cli} ${each.many}`;
             if (!counted.has(key)) counted.set(key, await instructionsPerRequest(each));
             return counted.get(key);
         };
@@ -713,7 +742,7 @@ async function instructionsReport() {
             const baseline = { label: pair[0].label, instructions: await countOnce(pair[0]) };
             const candidate = { label: pair[1].label, instructions: await countOnce(pair[1]) };
             rows.push({ scenario: scenario.name, baseline, candidate, ratio: candidate.instructions / baseline.instructions });
-            console.log(`  ${candidate.label.padEnd(24)} ${format(candidate.instructions).padStart(8)} instructions/request   ${baseline.label}: ${format(baseline.instructions)}   ratio ${(candidate.instructions / baseline.instructions).toFixed(3)}× (below 1: fewer than raw)`);
+            console.log(`  ${candidate.label.padEnd(40)} ${format(candidate.instructions).padStart(8)} instructions/request   ${baseline.label}: ${format(baseline.instructions)}   ratio ${(candidate.instructions / baseline.instructions).toFixed(3)}× (below 1: fewer than raw)`);
         }
     }
     if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, measure: "callgrind instructions per request", requests: Number(flags.requests), rows }, null, 2));
@@ -828,7 +857,7 @@ async function main() {
             rows.push(row);
             const latency = row.candidate.p99 === undefined ? `mean ${row.candidate.meanMs.toFixed(2)} ms` : `p99 ${row.candidate.p99.toFixed(2)} ms`;
             console.log(
-                `  ${candidate.label.padEnd(24)} ${format(row.candidate.median).padStart(7)} req/s (${format(row.candidate.min)}–${format(row.candidate.max)}), ${latency}${wireNote(scenario, candidate.label)}` +
+                `  ${candidate.label.padEnd(40)} ${format(row.candidate.median).padStart(7)} req/s (${format(row.candidate.min)}–${format(row.candidate.max)}), ${latency}${wireNote(scenario, candidate.label)}` +
                     `   ${baseline.label}: ${format(row.baseline.median)} req/s${wireNote(scenario, baseline.label)}   ratio ${row.ratio.toFixed(2)}×`,
             );
             if (row.baseline.median > saturation && candidate.protocol !== "h2") console.log(`    (over ${format(saturation)} req/s: near what one core of ${loadGenerator} can send, so the ratio may hide part of a difference)`);
