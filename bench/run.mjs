@@ -26,7 +26,7 @@ const { values: flags } = parseArgs({
         output: { type: "string" },
         load: { type: "string" },
         instructions: { type: "boolean", default: false },
-        requests: { type: "string", default: "3000" },
+        requests: { type: "string", default: "5000" },
         streams: { type: "string", default: "10000" },
         events: { type: "string", default: "20000" },
     },
@@ -689,17 +689,22 @@ async function channelsReport() {
 
 /**
  * CPU instructions the server executes per request, counted by valgrind's callgrind: unlike req/s on a
- * shared machine (±10 % between runs), the count depends only on the code run (garbage collections
- * still move it by a few per cent). The server answers `requests`
- * requests to warm up (the JIT compiles synchronously with --single-threaded), then the counter is zeroed
- * and the same number again is counted.
+ * shared machine (±10–20 % between runs), the count depends only on the code run. The server answers
+ * `requests` requests to warm up (the JIT compiles synchronously with --single-threaded), then the
+ * counter is zeroed and the same number again is counted. Two things would otherwise swamp what is
+ * measured: requests are sent one after the other on one keep-alive connection (with several at once,
+ * how many a server finds waiting at each turn of its event loop, and so what it spends per request,
+ * depends on how fast the client is next to a server slowed down by valgrind); and the time V8 spends
+ * optimizing (Runtime_CompileOptimized, still half the count after thousands of requests) is left out,
+ * so the count is what the code as compiled executes per request.
  */
 async function instructionsPerRequest(sideToCount) {
     const { request } = sideToCount;
     const folder = mkdtempSync(path.join(tmpdir(), "vshs-callgrind-"));
     const outFile = path.join(folder, "callgrind.out");
     const command = serverCommand({ ...sideToCount, nodeOptions: ["--single-threaded"] });
-    const child = spawn("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${outFile}`, ...command], { cwd: here });
+    const valgrind = ["--tool=callgrind", "--smc-check=all-non-file", "--toggle-collect=v8::internal::Runtime_CompileOptimized*", `--callgrind-out-file=${outFile}`];
+    const child = spawn("valgrind", [...valgrind, ...command], { cwd: here });
     try {
         const port = await listeningPort(child, `${sideToCount.label} under valgrind`);
         const count = Number(flags.requests);
@@ -715,14 +720,10 @@ async function instructionsPerRequest(sideToCount) {
     }
 }
 
-/** `count` requests over 10 keep-alive connections, each answer read to the end. */
+/** `count` requests, one after the other on one keep-alive connection, each answer read to the end. */
 async function fireRequests(port, request, count) {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
-    let left = count;
-    const worker = async () => {
-        while (left-- > 0) await fetchOnce(port, request, agent);
-    };
-    await Promise.all(Array.from({ length: 10 }, worker));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let left = count; left > 0; left--) await fetchOnce(port, request, agent);
     agent.destroy();
 }
 

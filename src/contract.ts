@@ -122,9 +122,13 @@ export interface EventSink {
     abort(): void;
 }
 
+/** Where the pipeline hands a request's answer. */
+export type Deliver = (answer: Answer) => void;
+
 /** The pipeline, as the adapters call it. */
 export interface AnswerSource {
-    answer(incoming: Incoming): Answer | Promise<Answer>;
+    /** Answers the request: `deliver` is called once, with its answer (at once when no promise is involved). */
+    answer(incoming: Incoming, deliver: Deliver): void;
     /** The body of the 500 an adapter sends when an answer could not be written (a header value it refused, say). */
     failureMessage(error: unknown): string;
 }

@@ -1,39 +1,52 @@
 /**
- * Many deadlines of one length (every request's handler, every request body) on one timer: a Set entry
- * and a Date.now() per request instead of a timer of its own. A deadline fires between `timeout` and
- * `timeout` plus a quarter of it (at most a second) after it was started or last touched.
+ * Many deadlines of one length (every request's handler, every request body) on one timer. A deadline
+ * is a link in a list kept in the order they were started or last touched, so starting, touching and
+ * cancelling one are a few property writes (no hashing, no timer of its own), and the timer only looks
+ * at the oldest. Times come from a clock the timer itself reads on each tick, rather than Date.now() per
+ * request: a deadline may then be stamped up to one tick early, so it fires only once `timeout` plus a
+ * tick has passed by that clock — between `timeout` and `timeout` plus a quarter of it (at most a second)
+ * after it was started or last touched.
  */
 export class Deadlines {
     readonly timeout: number;
-    readonly #running = new Set<Deadline>();
+    /** The list's ends: `head` is the deadline started or touched longest ago. */
+    head: Deadline | null = null;
+    tail: Deadline | null = null;
+    /** The clock deadlines are stamped with, read when the timer starts and on each of its ticks. */
+    now = 0;
+    readonly #tick: number;
     #timer: ReturnType<typeof setInterval> | undefined;
 
     /** `timeout` in ms; 0 for none (start() then returns null). */
     constructor(timeout: number) {
         this.timeout = timeout;
+        this.#tick = Math.max(5, Math.min(500, Math.floor(timeout / 8)));
     }
 
     /** Calls `onExpire` once `timeout` ms pass without a touch(); null when there is no timeout. */
     start(onExpire: () => void): Deadline | null {
         if (this.timeout === 0) return null;
-        const deadline = new Deadline(this.#running, onExpire);
-        this.#running.add(deadline);
-        if (this.#timer === undefined) {
-            this.#timer = setInterval(() => this.#expire(), Math.max(10, Math.min(1000, Math.floor(this.timeout / 4))));
-            (this.#timer as { unref?: () => void }).unref?.(); // Node, Bun: a pending deadline does not keep the process alive
-        }
+        if (this.#timer === undefined) this.#startTimer();
+        const deadline = new Deadline(this, onExpire);
+        deadline.append();
         return deadline;
     }
 
+    #startTimer(): void {
+        this.now = Date.now();
+        this.#timer = setInterval(() => this.#expire(), this.#tick);
+        (this.#timer as { unref?: () => void }).unref?.(); // Node, Bun: a pending deadline does not keep the process alive
+    }
+
     #expire(): void {
-        const now = Date.now();
-        for (const deadline of this.#running) {
-            if (now - deadline.touched >= this.timeout) {
-                this.#running.delete(deadline);
-                deadline.onExpire();
-            }
+        this.now = Date.now();
+        const oldest = this.now - this.timeout - this.#tick;
+        while (this.head !== null && this.head.touched <= oldest) {
+            const expired = this.head;
+            expired.unlink();
+            expired.onExpire();
         }
-        if (this.#running.size === 0) {
+        if (this.head === null) {
             clearInterval(this.#timer);
             this.#timer = undefined;
         }
@@ -41,22 +54,52 @@ export class Deadlines {
 }
 
 export class Deadline {
-    touched = Date.now();
-    readonly #running: Set<Deadline>;
+    touched: number;
     readonly onExpire: () => void;
+    readonly #list: Deadlines;
+    #previous: Deadline | null = null;
+    #next: Deadline | null = null;
+    #linked = false;
 
-    constructor(running: Set<Deadline>, onExpire: () => void) {
-        this.#running = running;
+    constructor(list: Deadlines, onExpire: () => void) {
+        this.#list = list;
         this.onExpire = onExpire;
+        this.touched = list.now;
     }
 
-    /** Starts the wait again (a body chunk arrived). */
+    /** Starts the wait again (a body chunk arrived): the deadline moves to the young end of the list. */
     touch(): void {
-        this.touched = Date.now();
+        if (!this.#linked) return;
+        this.touched = this.#list.now;
+        if (this.#list.tail === this) return;
+        this.unlink();
+        this.append();
     }
 
-    /** Stops the deadline; false if it has already fired. */
+    /** Stops the deadline; false if it has already fired (or was cancelled). */
     cancel(): boolean {
-        return this.#running.delete(this);
+        if (!this.#linked) return false;
+        this.unlink();
+        return true;
+    }
+
+    append(): void {
+        const list = this.#list;
+        this.#previous = list.tail;
+        this.#next = null;
+        if (list.tail === null) list.head = this;
+        else list.tail.#next = this;
+        list.tail = this;
+        this.#linked = true;
+    }
+
+    unlink(): void {
+        const list = this.#list;
+        if (this.#previous === null) list.head = this.#next;
+        else this.#previous.#next = this.#next;
+        if (this.#next === null) list.tail = this.#previous;
+        else this.#next.#previous = this.#previous;
+        this.#previous = this.#next = null;
+        this.#linked = false;
     }
 }

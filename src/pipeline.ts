@@ -5,8 +5,8 @@ import { ErrorAnswers } from "./error-answers.ts";
 import type { Limits } from "./limits.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
-import type { Answer, AnswerHeaders, AnswerSource, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
-import { withoutBody } from "./response/answer.ts";
+import type { Answer, AnswerHeaders, AnswerSource, Deliver, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
+import { textAnswer, withoutBody } from "./response/answer.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
 import { withResponseHeaders, withStatusRules } from "./response/response-head.ts";
@@ -75,86 +75,108 @@ export class Pipeline implements AnswerSource {
     }
 
     /**
-     * The answer to one request. A request without a body whose handler answers without a promise is
-     * answered synchronously, and a body costs one promise hop: most small JSON routes skip several.
+     * Answers one request: `deliver` is called once with the answer, before this returns when no promise
+     * is involved (no body, a handler that returns without one). A handler's promise goes straight to
+     * `deliver` when it settles, with no promise of the pipeline's own between them: most requests are
+     * small and their answer's cost is mostly such hops. Whatever fails, an answer is delivered.
      */
-    answer(incoming: Incoming): Answer | Promise<Answer> {
+    answer(incoming: Incoming, deliver: Deliver): void {
         let target: RequestTarget;
         try {
             const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
-            if (sent === "*" && incoming.method === "OPTIONS") return this.#serverWideOptions(incoming);
+            if (sent === "*" && incoming.method === "OPTIONS") return deliver(this.#serverWideOptions(incoming));
             if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
             const host = incoming.host;
             assertValidHost(host);
             target = new RequestTarget(sent, host, this.#config.fallbackHost, incoming);
         } catch (error) {
-            return this.#errorAnswer(error, incoming, undefined);
+            return this.#deliverLater(this.#errorAnswer(error, incoming, undefined), deliver);
         }
-        const fail = (error: unknown) => this.#errorAnswer(error, incoming, target);
         try {
             const { pathname } = target;
             const { router } = this.#config;
             const { method } = incoming;
             const match = router.match(method, pathname) ?? (method === "HEAD" ? router.match("GET", pathname) : null);
             if (match !== null) {
-                const run = (body: unknown) => this.#run(incoming, target, match, body, fail);
-                return incoming.hasBody ? readBody(incoming, this.#bodyRules).then(run, fail) : run(null);
+                if (!incoming.hasBody) return this.#run(incoming, target, match, null, deliver);
+                readBody(incoming, this.#bodyRules).then(
+                    (body) => this.#run(incoming, target, match, body, deliver),
+                    (error: unknown) => this.#deliverLater(this.#errorAnswer(error, incoming, target), deliver),
+                );
+                return;
             }
             if (incoming.hasBody) refuseUnreadBody(incoming, this.#bodyRules.maxBodySize);
-            const finish = (answer: Answer) => this.#forMethod(incoming, answer);
-            return this.#unrouted(incoming, target).then(finish, (error: unknown) => fail(error).then(finish));
+            const unrouted = this.#unrouted(incoming, target).catch((error: unknown) => this.#errorAnswer(error, incoming, target));
+            this.#deliverLater(unrouted.then((answer) => this.#forMethod(incoming, answer)), deliver);
         } catch (error) {
-            return fail(error);
+            this.#deliverLater(this.#errorAnswer(error, incoming, target), deliver);
         }
     }
 
     /**
-     * Calls the handler (behind its middleware); a value returned without a promise is answered without
-     * one. Whatever the answer, the cookies and headers the handler set reach it, once it has returned.
+     * Calls the handler (behind its middleware) and delivers its answer, with the cookies and headers the
+     * handler set; a value returned without a promise is delivered at once. A handler that has not
+     * answered within handlerTimeout gets a 503, and what it returns later is dropped.
      */
-    #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+    #run(incoming: Incoming, target: RequestTarget, match: RouteMatch, body: unknown, deliver: Deliver): void {
         const params = new Params(target, body, match.route, incoming, this.#config.secrets);
-        const settle = (answer: Answer | Promise<Answer>) => this.#settled(incoming, params, answer, fail);
         let value: unknown;
         try {
             value = match.handler(params);
         } catch (error) {
-            return settle(fail(error));
+            return this.#deliverSettled(incoming, params, this.#errorAnswer(error, incoming, target), target, deliver);
         }
-        if (!isThenable(value)) return settle(this.#answer(incoming, match, value, params, fail));
-        return new Promise<Answer>((resolve) => {
-            const deadline = this.#handlerDeadlines.start(() => {
-                const { timeout } = this.#handlerDeadlines;
-                resolve(settle(fail(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`))));
-            });
-            Promise.resolve(value).then(
-                (resolved) => (deadline === null || deadline.cancel()) && resolve(settle(this.#answer(incoming, match, resolved, params, fail))),
-                (error: unknown) => (deadline === null || deadline.cancel()) && resolve(settle(fail(error))),
-            );
+        if (!isThenable(value)) return this.#deliverSettled(incoming, params, this.#answer(incoming, match, value, params, target), target, deliver);
+        const deadline = this.#handlerDeadlines.start(() => {
+            const { timeout } = this.#handlerDeadlines;
+            this.#deliverSettled(incoming, params, this.#errorAnswer(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`), incoming, target), target, deliver);
         });
+        // A thenable other than a promise is adopted by one, which calls its then() safely.
+        (value instanceof Promise ? value : Promise.resolve(value)).then(
+            (resolved) => (deadline === null || deadline.cancel()) && this.#deliverSettled(incoming, params, this.#answer(incoming, match, resolved, params, target), target, deliver),
+            (error: unknown) => (deadline === null || deadline.cancel()) && this.#deliverSettled(incoming, params, this.#errorAnswer(error, incoming, target), target, deliver),
+        );
     }
 
     /**
-     * The answer with the cookies and headers the handler set (most set none: then the answer as it is),
-     * then compressed and cut for HEAD, so that what the handler set (Cache-Control, Vary…) counts.
+     * Delivers the answer with the cookies and headers the handler set (most set none: then the answer as
+     * it is), compressed and cut for HEAD after them, so that what the handler set (Cache-Control, Vary…) counts.
      */
-    #settled(incoming: Incoming, params: Params, answer: Answer | Promise<Answer>, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+    #deliverSettled(incoming: Incoming, params: Params, answer: Answer | Promise<Answer>, target: RequestTarget, deliver: Deliver): void {
         const { responseHead, cookieJar } = params;
         const withHead = responseHead === undefined ? answer : answer instanceof Promise ? answer.then((ready) => withResponseHeaders(responseHead, ready)) : withResponseHeaders(responseHead, answer);
-        const settled = cookieJar === undefined ? withHead : withCookiesOf(cookieJar, withHead, fail);
-        return settled instanceof Promise ? settled.then((ready) => this.#forMethod(incoming, ready)) : this.#forMethod(incoming, settled);
+        const settled = cookieJar === undefined ? withHead : withCookiesOf(cookieJar, withHead, (error) => this.#errorAnswer(error, incoming, target));
+        if (settled instanceof Promise) return this.#deliverLater(settled.then((ready) => this.#forMethod(incoming, ready)), deliver);
+        let sent: Answer;
+        try {
+            sent = this.#forMethod(incoming, settled);
+        } catch (error) {
+            return this.#deliverLater(this.#errorAnswer(error, incoming, target), deliver);
+        }
+        deliver(sent);
+    }
+
+    /** An answer still to come, delivered when it does; one that fails after all is a plain 500 (logged). */
+    #deliverLater(answer: Promise<Answer>, deliver: Deliver): void {
+        answer.then(deliver, (error: unknown) => deliver(this.#lastResort(error)));
+    }
+
+    /** The answer when making an error answer failed too: plain text, no route, no handler involved. */
+    #lastResort(error: unknown): Answer {
+        this.#config.logError("Could not make an error answer:", error);
+        return textAnswer(500, this.#fixedBase ?? {}, this.failureMessage(error));
     }
 
     /** The answer for a handler's value; a value that cannot be sent is the handler's error (a 500 naming it). */
-    #answer(incoming: Incoming, match: RouteMatch, value: unknown, params: Params, fail: (error: unknown) => Promise<Answer>): Answer | Promise<Answer> {
+    #answer(incoming: Incoming, match: RouteMatch, value: unknown, params: Params, target: RequestTarget): Answer | Promise<Answer> {
         let answer: Answer;
         try {
             answer = toAnswer(value, this.#base(incoming), this.#config.longLived(match.handler, incoming), params.responseHead?.status);
         } catch (error) {
-            return fail(error);
+            return this.#errorAnswer(error, incoming, target);
         }
         if (params.responseHead?.status !== undefined) answer = withStatusRules(answer);
-        return answer.kind === "stream" && incoming.method !== "HEAD" ? this.#started(answer, fail) : answer;
+        return answer.kind === "stream" && incoming.method !== "HEAD" ? this.#started(answer, (error) => this.#errorAnswer(error, incoming, target)) : answer;
     }
 
     /** A streamed answer once its first chunk has come (see checkedBody), within the handler's time limit. */

@@ -93,7 +93,7 @@ describe("secureBehindProxies", () => {
 /** This runtime's adapter answering each request with what its Incoming says of the client. */
 async function adapterServer(trustProxy: number): Promise<string> {
     const answers: AnswerSource = {
-        answer: (incoming: Incoming) => ({ kind: "bytes", status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ ip: incoming.info.ip, secure: incoming.secure }) }),
+        answer: (incoming: Incoming, deliver) => deliver({ kind: "bytes", status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ ip: incoming.info.ip, secure: incoming.secure }) }),
         failureMessage: (error) => String(error),
     };
     const adapter = await createServerAdapter(runtime, { answers, logError: console.error, accessLog: null, limits: limitDefaults, trustProxy, perMessageDeflate: false, tls: null });

@@ -98,8 +98,9 @@ function bodyTooLarge(incoming: Incoming, maxBodySize: number): HTTPError {
     return new HTTPError(413, `Request body is larger than maxBodySize (${maxBodySize} bytes)`);
 }
 
+/** The body's bytes in one piece: the one chunk as it came (made a plain Uint8Array only if the handler gets bytes), or a copy of them all. */
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
-    if (chunks.length === 1) return toPlainBytes(chunks[0]!);
+    if (chunks.length === 1) return chunks[0]!;
     const bytes = new Uint8Array(size);
     let offset = 0;
     for (const chunk of chunks) {
@@ -115,11 +116,11 @@ function toPlainBytes(chunk: Uint8Array): Uint8Array {
 }
 
 function parseBody(bytes: Uint8Array, contentType: string | undefined, rules: BodyRules): unknown {
-    if (contentType === undefined) return bytes;
+    if (contentType === undefined) return toPlainBytes(bytes);
     const mediaType = mediaTypeOf(contentType);
     switch (mediaType) {
         case "application/octet-stream":
-            return bytes;
+            return toPlainBytes(bytes);
         case "application/json":
         case "text/plain":
         case "application/x-www-form-urlencoded":

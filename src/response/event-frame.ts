@@ -23,14 +23,20 @@ export function eventFrame({ data, event, id, retry }: EventFields): string {
         frame += `retry: ${retry}\n`;
     }
     const text = typeof data === "string" ? data : (JSON.stringify(data) ?? "");
+    // JSON has no line break outside its strings, where it escapes them: most data is one `data:` line.
+    if (!text.includes("\n") && !text.includes("\r")) return `${frame}data: ${text}\n\n`;
     for (const line of text.split(lineBreak)) frame += `data: ${line}\n`;
     return frame + "\n";
 }
 
 /** An event name or id, refused if it would break the framing. */
 export function assertFieldValue(what: string, value: string): string {
+    if (value === lastFieldValue) return value; // a stream's events mostly share one name, sent to many streams
     if (typeof value !== "string") throw new TypeError(`An ${what} must be a string`);
     if (lineBreak.test(value)) throw new TypeError(`An ${what} cannot contain a line break`);
     if (value.includes("\0")) throw new TypeError(`An ${what} cannot contain a NUL character`);
+    lastFieldValue = value;
     return value;
 }
+
+let lastFieldValue = "";

@@ -62,7 +62,13 @@ export class SSEResponse implements ChannelFollower {
      * a disconnect cannot crash the process.
      */
     send(data: unknown, event?: string): Promise<void> {
-        return this.#sendFrame(() => eventFrame({ data: JSON.stringify(data) ?? "", event }));
+        let text: string;
+        try {
+            text = eventFrame({ data: JSON.stringify(data) ?? "", event });
+        } catch (error) {
+            return quietRejection(error);
+        }
+        return this[writeFrame](text);
     }
 
     /**
@@ -115,7 +121,7 @@ export class SSEResponse implements ChannelFollower {
             this.#cutOff();
             return quietRejection(new Error(`The client is not reading: more than ${this.#maxEventBuffer} bytes wait for it, so the stream was cut off`));
         }
-        if (room) return Promise.resolve();
+        if (room) return written;
         return quiet(
             sink.drained().then(() => {
                 if (this.closed) throw new Error("The event stream is closed");
@@ -182,6 +188,9 @@ export class SSEResponse implements ChannelFollower {
         }
     }
 }
+
+/** What a send resolves to when the connection took its event at once: one settled promise serves them all. */
+const written = Promise.resolve();
 
 export function isSSEResponse(value: unknown): value is SSEResponse {
     return value instanceof SSEResponse || (typeof value === "object" && value !== null && typeof (value as Record<symbol, unknown>)[startStream] === "function");

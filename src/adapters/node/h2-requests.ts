@@ -44,15 +44,7 @@ export class H2Requests {
             stream.once("close", () => ended(Number(stream.sentHeaders?.[":status"] ?? 200)));
         }
         const incoming = new H2Incoming(stream, headers, this.#maxBodySize, this.#trustProxy);
-        const answer = this.#answers.answer(incoming);
-        if (answer instanceof Promise) {
-            answer.then(
-                (ready) => this.#write(stream, incoming, ready),
-                (error: unknown) => this.#writer.fail(stream, error),
-            );
-        } else {
-            this.#write(stream, incoming, answer);
-        }
+        this.#answers.answer(incoming, (answer) => this.#write(stream, incoming, answer));
     }
 
     /**

@@ -140,15 +140,7 @@ export class NodeServer implements ServerAdapter {
             if (upgrade !== undefined) upgrade.logged = ended;
         }
         const incoming = new NodeIncoming(req, res, this.#maxBodySize, awaitsContinue, this.#trustProxy);
-        const answer = this.#answers.answer(incoming);
-        if (answer instanceof Promise) {
-            answer.then(
-                (ready) => this.#write(req, res, incoming, ready),
-                (error: unknown) => this.#writer.fail(res, error),
-            );
-        } else {
-            this.#write(req, res, incoming, answer);
-        }
+        this.#answers.answer(incoming, (answer) => this.#write(req, res, incoming, answer));
     }
 
     #write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {

@@ -34,7 +34,7 @@ export class AnswerWriter {
             if (incoming.discarded) closeSoonAfter(res, req);
             switch (answer.kind) {
                 case "bytes":
-                    return writeBytes(req, res, answer.status, headers, answer.body);
+                    return writeBytes(req, res, answer.status, headers, answer.body, answer.reused === true && !closes);
                 case "stream":
                     return this.#writeStream(res, answer.status, headers, answer.body);
                 case "file":
@@ -104,17 +104,40 @@ export class AnswerWriter {
     }
 }
 
-/** A body known in full, with its length; none, with a length of 0, whatever a returned Response declared. */
-function writeBytes(req: NodeRequest, res: NodeResponse, status: number, headers: Readonly<AnswerHeaders>, body: string | Uint8Array | null): void {
-    let head = headers;
-    if (body !== null) {
-        head = { ...headers, "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength) };
-    } else if (req.method !== "HEAD" && status !== 204 && status !== 304) {
-        head = { ...headers, "content-length": "0" }; // a HEAD answer keeps the GET's length
-    }
-    res.writeHead(status, head);
+/**
+ * A body known in full, with its length; none, with a length of 0, whatever a returned Response declared.
+ * `shared`: the headers object serves many answers alike, so the list writeHead takes is built from it once.
+ */
+function writeBytes(req: NodeRequest, res: NodeResponse, status: number, headers: Readonly<AnswerHeaders>, body: string | Uint8Array | null, shared = false): void {
+    let length: string | undefined;
+    if (body !== null) length = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+    else if (req.method !== "HEAD" && status !== 204 && status !== 304) length = "0"; // a HEAD answer keeps the GET's length
+    if (shared && length !== undefined) res.writeHead(status, flatWithLength(headers, length));
+    else res.writeHead(status, length === undefined ? headers : { ...headers, "content-length": length });
     if (body === null) res.end();
     else res.end(body);
+}
+
+const flatLists = new WeakMap<Readonly<AnswerHeaders>, string[]>();
+
+/**
+ * Shared headers as the flat [name, value, …] list writeHead takes, made once per headers object, with
+ * `length` as the Content-Length of its last pair. writeHead turns the list into text before it returns,
+ * so one list serves every answer.
+ */
+function flatWithLength(headers: Readonly<AnswerHeaders>, length: string): string[] {
+    let flat = flatLists.get(headers);
+    if (flat === undefined) {
+        flat = [];
+        for (const [name, value] of Object.entries(headers)) {
+            if (name === "content-length" || value === undefined) continue;
+            for (const each of Array.isArray(value) ? value : [value]) flat.push(name, String(each));
+        }
+        flat.push("content-length", length);
+        flatLists.set(headers, flat);
+    }
+    flat[flat.length - 1] = length;
+    return flat;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { timeRequest } from "../../access-log.ts";
-import type { AccessLogSink, AdapterOptions, Answer, AnswerHeaders, AnswerSource, ErrorLogger, FileAnswer, SocketAnswer } from "../../contract.ts";
+import type { AccessLogSink, AdapterOptions, Answer, AnswerHeaders, AnswerSource, Deliver, ErrorLogger, FileAnswer, SocketAnswer } from "../../contract.ts";
 import { fileGoneAnswer } from "../../static/file-answer.ts";
 import { BodyCutOff, CutOffs, type CutOff } from "./cut-offs.ts";
 import { eventBody } from "./event-body.ts";
@@ -56,24 +56,26 @@ export class WebResponder {
 
     /** The Response to a request; `context` is what the runtime passes beside it (for the client's address). */
     respond(request: Request, context: unknown): Reply | Promise<Reply> {
-        return this.#respond(request, context, (incoming, answer, ended) =>
-            answer.then(
-                (ready) => this.#toResponse(request, context, incoming, ready, ended),
-                (error: unknown) => this.#failure(error, ended),
-            ),
-        );
+        return this.#respond(request, context, (incoming, ended, resolve) => (answer) => resolve(this.#toResponse(request, context, incoming, answer, ended)));
     }
 
     /** respond(), where a request still waiting for its handler when cutOff() comes is answered 503. */
     respondUnlessCutOff(request: Request, context: unknown): Reply | Promise<Reply> {
-        return this.#respond(request, context, (incoming, answer, ended) => this.#unlessCutOff(request, context, incoming, answer, ended));
+        return this.#respond(request, context, (incoming, ended, resolve) => this.#unlessCutOff(request, context, incoming, ended, resolve));
     }
 
-    #respond(request: Request, context: unknown, pending: (incoming: WebIncoming, answer: Promise<Answer>, ended: Ended) => Promise<Reply>): Reply | Promise<Reply> {
+    /**
+     * The Response at once when the answer comes at once; else a promise of it, which `later` (given the
+     * promise's resolve) makes the answer's delivery settle, with no other promise between them.
+     */
+    #respond(request: Request, context: unknown, later: (incoming: WebIncoming, ended: Ended, resolve: (reply: Reply | Promise<Reply>) => void) => Deliver): Reply | Promise<Reply> {
         const incoming = new WebIncoming(request, this.#runtime, context, this.#trustProxy);
         const ended = this.#accessLog === null ? notLogged : timeRequest(this.#accessLog, incoming.method, incoming.target);
-        const answer = this.#answers.answer(incoming);
-        return answer instanceof Promise ? pending(incoming, answer, ended) : this.#toResponse(request, context, incoming, answer, ended);
+        let now: Answer | undefined;
+        let deliverLater: Deliver | undefined;
+        this.#answers.answer(incoming, (answer) => (deliverLater === undefined ? (now = answer) : deliverLater(answer)));
+        if (now !== undefined) return this.#toResponse(request, context, incoming, now, ended);
+        return new Promise((resolve) => (deliverLater = later(incoming, ended, resolve)));
     }
 
     /**
@@ -90,22 +92,17 @@ export class WebResponder {
         return new Response("Internal Server Error", { status: 500 });
     }
 
-    /** The response to a pending answer, or a 503 if cutOff() comes first (then the answer is dropped). */
-    #unlessCutOff(request: Request, context: unknown, incoming: WebIncoming, answer: Promise<Answer>, ended: Ended): Promise<Reply> {
-        return new Promise((resolve) => {
-            const waiting = this.#cutOffs.add(() => {
-                ended(503);
-                resolve(new Response("The server is shutting down", { status: 503, headers: { "content-type": "text/plain; charset=utf-8", connection: "close" } }));
-            });
-            answer.then(
-                (ready) => {
-                    if (this.#cutOffs.remove(waiting)) resolve(this.#toResponse(request, context, incoming, ready, ended));
-                    else if (ready.kind === "stream") ready.body.cancel().catch(() => {});
-                    else if (ready.kind === "socket") ready.socket.gone(1006, "");
-                },
-                (error: unknown) => this.#cutOffs.remove(waiting) && resolve(this.#failure(error, ended)),
-            );
+    /** Where a pending answer goes: to the response, unless cutOff() came first (a 503; the answer is then dropped). */
+    #unlessCutOff(request: Request, context: unknown, incoming: WebIncoming, ended: Ended, resolve: (reply: Reply | Promise<Reply>) => void): Deliver {
+        const waiting = this.#cutOffs.add(() => {
+            ended(503);
+            resolve(new Response("The server is shutting down", { status: 503, headers: { "content-type": "text/plain; charset=utf-8", connection: "close" } }));
         });
+        return (ready) => {
+            if (this.#cutOffs.remove(waiting)) resolve(this.#toResponse(request, context, incoming, ready, ended));
+            else if (ready.kind === "stream") ready.body.cancel().catch(() => {});
+            else if (ready.kind === "socket") ready.socket.gone(1006, "");
+        };
     }
 
     #toResponse(request: Request, context: unknown, incoming: WebIncoming, answer: Answer, ended: Ended): Reply | Promise<Reply> {
