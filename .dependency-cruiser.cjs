@@ -6,7 +6,8 @@
  *   index.ts, testing/                the public names
  *   server.ts, watch-mode.ts, shutdown.ts
  *   adapters/                         node/ and web/ (web/deno.ts, web/bun.ts): one family per runtime server
- *   pipeline.ts, error-answers.ts     one request, from Incoming to Answer (and a throw's answer)
+ *   pipeline.ts, error-answers.ts,    one request, from Incoming to Answer (a throw's answer; and
+ *   unrouted-answers.ts               the answer when no route matched)
  *   router/ request/ response/ static/ channels/ rate-limit/   one concern each
  *   contract.ts                       what the pipeline and the adapters exchange
  *   leaves                            errors, limits, options, cors, deadlines, paths, symbols, runtime, types, access-log, forwarded
@@ -37,13 +38,13 @@ module.exports = {
             severity: "error",
             comment: "router/, request/, response/, static/, channels/ know nothing of the pipeline, adapters, server or CLI.",
             from: { path: concerns },
-            to: above("^src/(pipeline|error-answers|server|watch-mode|shutdown|index)\\.ts$", "^src/(adapters|cli|testing)/"),
+            to: above("^src/(pipeline|error-answers|unrouted-answers|server|watch-mode|shutdown|index)\\.ts$", "^src/(adapters|cli|testing)/"),
         },
         {
             name: "pipeline-knows-no-adapter",
             severity: "error",
             comment: "The pipeline answers an Incoming with an Answer, on any runtime.",
-            from: { path: "^src/(pipeline|error-answers)\\.ts$" },
+            from: { path: "^src/(pipeline|error-answers|unrouted-answers)\\.ts$" },
             to: above("^src/(server|watch-mode|shutdown|index)\\.ts$", "^src/(adapters|cli|testing)/"),
         },
         {
@@ -51,7 +52,7 @@ module.exports = {
             severity: "error",
             comment: "An adapter calls the pipeline through contract.ts's AnswerSource, never its class or the layers above.",
             from: { path: "^src/adapters/" },
-            to: above("^src/(pipeline|error-answers|server|watch-mode|shutdown|index)\\.ts$", "^src/(cli|testing|router|request|channels|rate-limit)/"),
+            to: above("^src/(pipeline|error-answers|unrouted-answers|server|watch-mode|shutdown|index)\\.ts$", "^src/(cli|testing|router|request|channels|rate-limit)/"),
         },
         {
             name: "adapter-families-apart",

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import { sequence } from "./servers/sequence.mjs";
 
 let folder;
 /** The run's temporary folder, made on first use. */
@@ -64,18 +65,6 @@ export function makePrecompressedFixture() {
 
 // ---- the JavaScript ----
 
-/** A 32-bit xorshift: the same file on every run. */
-function sequence(seed) {
-    let state = seed >>> 0 || 1;
-    return () => {
-        state ^= state << 13;
-        state >>>= 0;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        state >>>= 0;
-        return state / 4294967296;
-    };
-}
 
 const verbs = ["load", "save", "parse", "render", "update", "validate", "format", "fetch", "compute", "merge", "resolve", "normalize", "schedule", "dispatch", "measure", "restore", "encode", "select", "toggle", "observe"];
 const nouns = ["user", "order", "cart", "item", "session", "token", "price", "query", "route", "cache", "invoice", "address", "payment", "filter", "column", "layout", "message", "channel", "upload", "preview", "settings", "locale", "discount", "shipment"];

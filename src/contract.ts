@@ -122,6 +122,13 @@ export interface EventSink {
     abort(): void;
 }
 
+/**
+ * A runtime's way to read the value of a promise that has already fulfilled, without waiting for a
+ * microtask (Bun.peek), or `notFulfilled` (symbols.ts) for one that has not: an `async` handler that
+ * returns without awaiting anything is then answered at once. Where the runtime has none, null.
+ */
+export type PromisePeek = (promise: Promise<unknown>) => unknown;
+
 /** Where the pipeline hands a request's answer. */
 export type Deliver = (answer: Answer) => void;
 

@@ -1,21 +1,23 @@
-import { preflightHeaders, type CorsPolicy } from "./cors.ts";
+import type { CorsPolicy } from "./cors.ts";
 import { Deadlines } from "./deadlines.ts";
 import { HTTPError } from "./errors.ts";
 import { ErrorAnswers } from "./error-answers.ts";
 import type { Limits } from "./limits.ts";
 import { assertValidHost, RequestTarget } from "./request/target.ts";
 import { readBody, refuseUnreadBody, type BodyRules } from "./request/read-body.ts";
-import type { Answer, AnswerHeaders, AnswerSource, Deliver, ErrorLogger, Incoming, StreamAnswer } from "./contract.ts";
+import type { Answer, AnswerHeaders, AnswerSource, Deliver, ErrorLogger, Incoming, PromisePeek, StreamAnswer } from "./contract.ts";
+import { notFulfilled } from "./symbols.ts";
 import { textAnswer, withoutBody } from "./response/answer.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
 import { withResponseHeaders, withStatusRules } from "./response/response-head.ts";
 import { toAnswer } from "./response/to-response.ts";
 import type { LongLivedOf } from "./response/long-lived.ts";
-import { assertDecodable, type RouteMatch, type Router } from "./router/router.ts";
+import type { RouteMatch, Router } from "./router/router.ts";
 import type { StaticFiles } from "./static/static-files.ts";
 import type { Compression } from "./response/compression.ts";
 import { Params } from "./request/handler-params.ts";
+import { UnroutedAnswers } from "./unrouted-answers.ts";
 
 export interface PipelineConfig {
     router: Router;
@@ -35,6 +37,8 @@ export interface PipelineConfig {
     /** How the event streams and WebSockets that handlers return become answers, followed where the server keeps them. */
     longLived: LongLivedOf;
     logError: ErrorLogger;
+    /** How this runtime reads a fulfilled promise at once (Bun), or null. */
+    peek?: PromisePeek | null;
 }
 
 /**
@@ -49,6 +53,7 @@ export class Pipeline implements AnswerSource {
     /** The CORS headers of every answer when they do not depend on the request's Origin (null: they do). */
     readonly #fixedBase: Readonly<AnswerHeaders> | null;
     readonly #errors: ErrorAnswers;
+    readonly #unrouted: UnroutedAnswers;
 
     constructor(config: PipelineConfig) {
         this.#config = { ...config };
@@ -58,6 +63,7 @@ export class Pipeline implements AnswerSource {
         this.#maxUrlLength = limits.maxUrlLength;
         this.#fixedBase = config.cors.byOrigin ? null : config.cors.headersFor(undefined);
         this.#errors = new ErrorAnswers({ ...config, router: () => this.#config.router });
+        this.#unrouted = new UnroutedAnswers(() => this.#config.router, config.staticFiles);
     }
 
     /** The headers an answer to this request starts from (CORS). */
@@ -84,7 +90,7 @@ export class Pipeline implements AnswerSource {
         let target: RequestTarget;
         try {
             const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
-            if (sent === "*" && incoming.method === "OPTIONS") return deliver(this.#serverWideOptions(incoming));
+            if (sent === "*" && incoming.method === "OPTIONS") return deliver(this.#unrouted.serverWide(incoming, this.#base(incoming)));
             if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
             const host = incoming.host;
             assertValidHost(host);
@@ -106,7 +112,7 @@ export class Pipeline implements AnswerSource {
                 return;
             }
             if (incoming.hasBody) refuseUnreadBody(incoming, this.#bodyRules.maxBodySize);
-            const unrouted = this.#unrouted(incoming, target).catch((error: unknown) => this.#errorAnswer(error, incoming, target));
+            const unrouted = this.#unrouted.answer(incoming, target, this.#base(incoming)).catch((error: unknown) => this.#errorAnswer(error, incoming, target));
             this.#deliverLater(unrouted.then((answer) => this.#forMethod(incoming, answer)), deliver);
         } catch (error) {
             this.#deliverLater(this.#errorAnswer(error, incoming, target), deliver);
@@ -127,6 +133,11 @@ export class Pipeline implements AnswerSource {
             return this.#deliverSettled(incoming, params, this.#errorAnswer(error, incoming, target), target, deliver);
         }
         if (!isThenable(value)) return this.#deliverSettled(incoming, params, this.#answer(incoming, match, value, params, target), target, deliver);
+        const { peek } = this.#config;
+        if (peek != null && value instanceof Promise) {
+            const fulfilled = peek(value);
+            if (fulfilled !== notFulfilled) return this.#deliverSettled(incoming, params, this.#answer(incoming, match, fulfilled, params, target), target, deliver);
+        }
         const deadline = this.#handlerDeadlines.start(() => {
             const { timeout } = this.#handlerDeadlines;
             this.#deliverSettled(incoming, params, this.#errorAnswer(new HTTPError(503, `The handler did not answer within ${timeout} ms (option handlerTimeout)`), incoming, target), target, deliver);
@@ -191,40 +202,6 @@ export class Pipeline implements AnswerSource {
         return incoming.method === "HEAD" ? withoutBody(sent) : sent;
     }
 
-    /** No route matched: an OPTIONS preflight, a static file, 405 or 404. */
-    async #unrouted(incoming: Incoming, target: RequestTarget): Promise<Answer> {
-        const baseHeaders = this.#base(incoming);
-        const { method } = incoming;
-        const pathname = target.pathname;
-        assertDecodable(pathname);
-        if (method === "OPTIONS") {
-            return { kind: "bytes", status: 204, headers: preflightHeaders(baseHeaders, incoming.header("access-control-request-headers"), this.#allowed(pathname)), body: null };
-        }
-        if (method === "GET" || method === "HEAD") {
-            const answer = await this.#staticAnswer(incoming, target);
-            if (answer !== null) return answer;
-        }
-        const allowed = this.#allowed(pathname);
-        if (allowed.length > 0) throw new HTTPError(405, `Method ${method} is not allowed for ${pathname} (allowed: ${allowed.join(", ")})`, { allow: allowed.join(", ") });
-        throw new HTTPError(404, `Not Found: ${pathname}`);
-    }
-
-    #staticAnswer(incoming: Incoming, target: RequestTarget): Promise<Answer | null> | null {
-        const files = this.#config.staticFiles;
-        return files === null ? null : files.answer(target.pathname, target.search, (name) => incoming.header(name), this.#base(incoming));
-    }
-
-    /** `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods some route answers. */
-    #serverWideOptions(incoming: Incoming): Answer {
-        const allowed = asAllowed(this.#config.router.methods);
-        return { kind: "bytes", status: 204, headers: preflightHeaders(this.#base(incoming), incoming.header("access-control-request-headers"), allowed), body: null };
-    }
-
-    /** The methods answered at a path, as an `Allow` header lists them. */
-    #allowed(pathname: string): string[] {
-        return asAllowed(this.#config.router.methodsAt(pathname));
-    }
-
     #errorAnswer(error: unknown, incoming: Incoming, target: RequestTarget | undefined): Promise<Answer> {
         return this.#errors.answer(error, incoming, target, this.#base(incoming));
     }
@@ -233,15 +210,6 @@ export class Pipeline implements AnswerSource {
     failureMessage(error: unknown): string {
         return this.#errors.failureMessage(error);
     }
-}
-
-/** Route methods as `Allow` lists them: HEAD wherever GET is, OPTIONS always, sorted; none for no routes. */
-function asAllowed(routeMethods: string[]): string[] {
-    const methods = new Set(routeMethods);
-    if (methods.size === 0) return [];
-    if (methods.has("GET")) methods.add("HEAD");
-    methods.add("OPTIONS");
-    return [...methods].sort();
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,5 +1,5 @@
 import { accessLogger } from "./access-log.ts";
-import { createServerAdapter } from "./adapters/create-adapter.ts";
+import { createServerAdapter, promisePeek } from "./adapters/create-adapter.ts";
 import type { ErrorLogger } from "./contract.ts";
 import { corsPolicy } from "./cors.ts";
 import { useChannels } from "./channels/hub.ts";
@@ -46,6 +46,7 @@ export async function startHTTPServer(options: StartOptions = {}): Promise<Serve
         fallbackHost: hostPort(hostname, port),
         longLived: longLivedAnswers(streams, sockets, cors),
         logError,
+        peek: await promisePeek(runtime),
     });
     const releaseChannels = await useChannels(settings.channels);
     // After the routes are loaded: a rateLimit() they made connects now, so an unreachable Redis stops the start.

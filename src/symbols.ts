@@ -20,3 +20,5 @@ export const channelHub: unique symbol = Symbol.for("vshs.channels");
 export const rateLimitHub: unique symbol = Symbol.for("vshs.rateLimits");
 /** For tests, on the hub: how many channels this process keeps something for. */
 export const keptChannels: unique symbol = Symbol.for("vshs.channels.kept");
+/** What a runtime's promise peek (PromisePeek) returns for a promise that has not fulfilled yet. */
+export const notFulfilled: unique symbol = Symbol("vshs.notFulfilled");

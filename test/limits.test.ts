@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { limitDefaults } from "../src/limits.ts";
 import { runtime } from "./helpers/runtime.ts";
+import { runScript, statusOf, type Script, type ScriptResult } from "./helpers/scripted-socket.ts";
 import { repoRoot, serve } from "./helpers/server.ts";
 import { flood } from "./robust/raw-http.ts";
 
@@ -29,33 +30,9 @@ const server = await serve({
 const small = await serve({ routes: { "/echo/POST": ({ body }) => body, "/page/GET": () => "page" }, maxBodySize: 64 * 1024, logger: () => {} });
 
 /** What a socket received until the server closed it (or `waitMs` passed), and when it closed. */
-function exchange(writes: (string | number)[], waitMs = 4000, port = server.port): Promise<{ text: string; closedAfterMs: number | null }> {
-    return new Promise((resolve, reject) => {
-        const socket = connect(port, "127.0.0.1");
-        const started = performance.now();
-        let text = "";
-        const giveUp = setTimeout(() => {
-            socket.destroy();
-            resolve({ text, closedAfterMs: null });
-        }, waitMs);
-        socket.setEncoding("latin1");
-        socket.on("data", (chunk: string) => (text += chunk));
-        socket.on("error", () => {}); // a reset after the answer counts as closed
-        socket.on("close", () => {
-            clearTimeout(giveUp);
-            resolve({ text, closedAfterMs: performance.now() - started });
-        });
-        socket.on("connect", async () => {
-            for (const each of writes) {
-                if (typeof each === "number") await new Promise((done) => setTimeout(done, each));
-                else if (!socket.destroyed) socket.write(each);
-            }
-        });
-        socket.on("timeout", reject);
-    });
+function exchange(writes: Script, waitMs = 4000, port = server.port): Promise<ScriptResult> {
+    return runScript(connect(port, "127.0.0.1"), "connect", writes, waitMs);
 }
-
-const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
 
 describe("limits and timeouts", () => {
     it("the docs' table (docs/limits-and-security.md) lists every limit with its default from the code", async () => {

@@ -1,19 +1,7 @@
 // What the h2, precompressed and compress servers share: the 16 KiB JSON answer, and the files
 // run.mjs makes for each run (a certificate, the static JS file and its .br and .gz), passed in the environment.
 import { json } from "./common.mjs";
-
-/** A small deterministic pseudo-random sequence (a 32-bit xorshift), so that every server builds the same object. */
-function sequence(seed) {
-    let state = seed >>> 0 || 1;
-    return () => {
-        state ^= state << 13;
-        state >>>= 0;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        state >>>= 0;
-        return state / 4294967296;
-    };
-}
+import { sequence } from "./sequence.mjs";
 
 const adjectives = ["compact", "durable", "wireless", "ergonomic", "refurbished", "organic", "stainless", "foldable", "waterproof", "classic", "slim", "heavy-duty"];
 const nouns = ["kettle", "desk lamp", "backpack", "keyboard", "water bottle", "headphones", "notebook", "chair", "umbrella", "blender", "monitor stand", "tent"];

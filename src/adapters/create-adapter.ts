@@ -1,4 +1,4 @@
-import type { AdapterOptions, ServerAdapter } from "../contract.ts";
+import type { AdapterOptions, PromisePeek, ServerAdapter } from "../contract.ts";
 import type { RuntimeName } from "../runtime.ts";
 
 /** The server adapter for a runtime, each loaded only there (node:http's too: Deno and Bun never load it). */
@@ -11,4 +11,9 @@ export async function createServerAdapter(runtime: RuntimeName, options: Adapter
         case "node":
             return new (await import("./node/server.ts")).NodeServer(options);
     }
+}
+
+/** How this runtime reads a fulfilled promise's value at once, where it can (Bun.peek); null elsewhere. */
+export async function promisePeek(runtime: RuntimeName): Promise<PromisePeek | null> {
+    return runtime === "bun" ? (await import("./web/bun.ts")).peekFulfilled : null;
 }

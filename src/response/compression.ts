@@ -24,6 +24,9 @@ export class Compression {
     readonly settings: CompressionSettings;
     /** settings.encodings that this runtime can produce, decided once. */
     readonly #offered: readonly Encoding[];
+    #lastAccept: string | undefined;
+    /** What #lastAccept chose; undefined before the first choice. */
+    #lastChoice: Encoding | null | undefined;
 
     constructor(settings: CompressionSettings) {
         this.settings = settings;
@@ -47,15 +50,32 @@ export class Compression {
 
     /** The coding to compress a body of this type and size with for this request, or null. */
     choose(header: HeaderReader, contentType: string, size: number): Encoding | null {
-        if (size < this.settings.threshold || !isCompressible(contentType)) return null;
-        return preferredEncoding(header("accept-encoding"), this.#offered);
+        return this.compresses(contentType, size) ? this.#encodingFor(header) : null;
+    }
+
+    /** Whether a body of this type and size is compressed for a client that takes any coding: if so, its answers vary by Accept-Encoding. */
+    compresses(contentType: string, size: number): boolean {
+        return size >= this.settings.threshold && this.#offered.length > 0 && isCompressible(contentType);
+    }
+
+    /**
+     * The coding the request's Accept-Encoding prefers among those offered. Clients send the same few
+     * values again and again (a browser, curl, a proxy), so the last one is remembered with its result.
+     */
+    #encodingFor(header: HeaderReader): Encoding | null {
+        const accept = header("accept-encoding");
+        if (accept !== this.#lastAccept || this.#lastChoice === undefined) {
+            this.#lastAccept = accept;
+            this.#lastChoice = preferredEncoding(accept, this.#offered);
+        }
+        return this.#lastChoice;
     }
 
     #bytes(answer: BytesAnswer, header: HeaderReader): Answer {
         const { body } = answer;
         // The size first: most answers are small, and this is the cheapest test that refuses them.
         if (body === null || !atLeast(body, this.settings.threshold) || !mayCompress(answer)) return answer;
-        const encoding = preferredEncoding(header("accept-encoding"), this.#offered);
+        const encoding = this.#encodingFor(header);
         if (encoding === null) return { ...answer, headers: varied(answer.headers, answer.reused === true) };
         const compressed = compressBytes(body, encoding);
         return { kind: "bytes", status: answer.status, headers: encodedHeaders(answer.headers, encoding, compressed.byteLength), body: compressed };
@@ -65,7 +85,7 @@ export class Compression {
         // A stream's size is its Content-Length if it declares one (a Blob does), else unknown: compressed.
         const length = Number(answer.headers["content-length"] ?? Number.NaN);
         if (length < this.settings.threshold || !mayCompress(answer)) return answer;
-        const encoding = preferredEncoding(header("accept-encoding"), this.#offered);
+        const encoding = this.#encodingFor(header);
         if (encoding === null) return { ...answer, headers: varied(answer.headers, false) };
         return { kind: "stream", status: answer.status, headers: encodedHeaders(answer.headers, encoding, null), body: compressedStream(answer.body, encoding) };
     }

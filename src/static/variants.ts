@@ -63,7 +63,7 @@ export async function chooseVariant(
     }
     const stats = await requiredStats(file);
     const encoding = compression === null || ranged ? null : compression.choose(header, contentType, stats.size);
-    const varies = encoding !== null || (compression !== null && compression.choose(acceptsEveryCoding, contentType, stats.size) !== null);
+    const varies = encoding !== null || (compression !== null && compression.compresses(contentType, stats.size));
     return { path: file, stats, contentType, encoding, encodeAsRead: encoding !== null, varies };
 }
 
@@ -77,13 +77,6 @@ function preferredSibling(header: HeaderReader, precompressed: readonly Precompr
     const encoding = preferredEncoding(header("accept-encoding"), precompressed.map((each) => each.encoding));
     return precompressed.find((each) => each.encoding === encoding) ?? null;
 }
-
-/**
- * A request that takes any coding: asking `choose` with it tells whether files of this type and size are
- * ever compressed. If so, every answer for the file, the one sent as it is included, says Vary:
- * Accept-Encoding (RFC 9110 §12.5.5), so that a shared cache keeps one copy per coding.
- */
-const acceptsEveryCoding: HeaderReader = (name) => (name === "accept-encoding" ? "*" : undefined);
 
 async function requiredStats(file: string): Promise<Stats> {
     const stats = await fileStats(file);

@@ -12,6 +12,7 @@ import { runtime } from "../helpers/runtime.ts";
 import { serve } from "../helpers/server.ts";
 import { localhostCertificate } from "../helpers/tls.ts";
 import { connected, connectH2, h2Request } from "./h2-client.ts";
+import { runScript, statusOf, type Script, type ScriptResult } from "../helpers/scripted-socket.ts";
 
 const tls = await localhostCertificate();
 const tight = { maxHeaderSize: 4096, headersTimeout: 300, keepAliveTimeout: 300, requestTimeout: 1500 };
@@ -28,34 +29,10 @@ const server = await serve({
  * What an HTTP/1.1 connection over TLS received until the server closed it (or `waitMs` passed), and
  * when it closed (from the end of the TLS handshake).
  */
-function http1Exchange(writes: (string | number)[], waitMs = 4000): Promise<{ text: string; closedAfterMs: number | null }> {
-    return new Promise((resolve, reject) => {
-        const socket = connectTls({ host: "127.0.0.1", port: server.port, ca: tls.ca, servername: "localhost", ALPNProtocols: ["http/1.1"] });
-        let started = 0;
-        let text = "";
-        const giveUp = setTimeout(() => {
-            socket.destroy();
-            resolve({ text, closedAfterMs: null });
-        }, waitMs);
-        socket.setEncoding("latin1");
-        socket.on("data", (chunk: string) => (text += chunk));
-        socket.on("error", () => {}); // a reset after the answer counts as closed
-        socket.on("close", () => {
-            clearTimeout(giveUp);
-            resolve({ text, closedAfterMs: performance.now() - started });
-        });
-        socket.on("secureConnect", async () => {
-            started = performance.now();
-            if (socket.alpnProtocol !== "http/1.1") reject(new Error(`ALPN chose ${socket.alpnProtocol}`));
-            for (const each of writes) {
-                if (typeof each === "number") await new Promise((done) => setTimeout(done, each));
-                else if (!socket.destroyed) socket.write(each);
-            }
-        });
-    });
+function http1Exchange(writes: Script, waitMs = 4000): Promise<ScriptResult> {
+    const socket = connectTls({ host: "127.0.0.1", port: server.port, ca: tls.ca, servername: "localhost", ALPNProtocols: ["http/1.1"] });
+    return runScript(socket, "secureConnect", writes, waitMs, () => (socket.alpnProtocol === "http/1.1" ? undefined : new Error(`ALPN chose ${socket.alpnProtocol}`)));
 }
-
-const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
 
 describe("HTTPS's HTTP/1.1 connections keep plain HTTP's bounds", () => {
     it("headers larger than maxHeaderSize → 431", { skip: runtime === "deno" && "Deno.serve has no header-size setting" }, async () => {

@@ -159,20 +159,26 @@ export default () => new WebSocketResponse((self) => self.send("${version}"));
     });
 
     it("ends at once (retry:) a stream opened by a handler still working when its file changed", async () => {
-        const slow = (version: string) => `import { SSEResponse } from "vshs";
+        // The old handler waits on a gate the test opens once the new file serves, however long the reload takes.
+        const slow = (version: string, gated: boolean) => `import { SSEResponse } from "vshs";
 export default async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    ${gated ? "await (globalThis as { slowTickerGate?: Promise<void> }).slowTickerGate;" : ""}
     return new SSEResponse((self) => {
         const timer = setInterval(() => void self.send("${version}"), 20);
         self.onConnectionClosed = () => clearInterval(timer);
     });
 };
 `;
-        await write("routes/slow-ticker/GET.ts", slow("old"));
-        await eventually(async () => assert.equal((await server.fetch("/slow-ticker", { method: "HEAD" })).status, 200), 5000);
+        let openGate!: () => void;
+        (globalThis as { slowTickerGate?: Promise<void> }).slowTickerGate = new Promise<void>((resolve) => (openGate = resolve));
+        await write("routes/slow-ticker/GET.ts", slow("old", true));
+        await eventually(async () => assert.match((await server.fetch("/slow-ticker", { method: "OPTIONS" })).headers.get("allow") ?? "", /GET/), 15_000);
         const text = server.fetch("/slow-ticker").then((response) => response.text());
         await sleep(100);
-        await write("routes/slow-ticker/GET.ts", slow("new"));
+        await write("routes/slow-ticker/GET.ts", slow("new", false));
+        // Answered at once by the new code; the old one, waiting on the gate, would not answer: given up after 1 s, and asked again.
+        await eventually(async () => assert.equal((await server.fetch("/slow-ticker", { method: "HEAD", signal: AbortSignal.timeout(1000) })).status, 200), 15_000);
+        openGate();
         const ended = await Promise.race([text, sleep(10_000).then(() => "still open after 10 s")]);
         assert.match(ended, /^:ok\n\nretry: \d+\n\n$/, "the old code's stream runs no event");
     });

@@ -144,8 +144,8 @@ export class NodeServer implements ServerAdapter {
     }
 
     #write(req: IncomingMessage, res: ServerResponse, incoming: NodeIncoming, answer: Answer): void {
-        const upgrade = this.#upgrades.get(req);
         if (answer.kind !== "socket") return this.#writer.write(req, res, incoming, answer);
+        const upgrade = this.#upgrades.get(req);
         if (upgrade === undefined || upgrade.socket.destroyed) return answer.socket.gone(1006, "");
         res.detachSocket(upgrade.socket);
         upgrade.logged?.(101);

@@ -7,7 +7,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Answer, AnswerHeaders, ErrorLogger, EventsAnswer, FileAnswer } from "../../contract.ts";
 import { fileGoneAnswer } from "../../static/file-answer.ts";
 import type { NodeIncoming, NodeRequest, NodeResponse } from "./incoming.ts";
-import { ResponseSink, type StartingSink } from "./event-sink.ts";
+import { ResponseSink } from "./event-sink.ts";
 
 export interface WriterOptions {
     logError: ErrorLogger;
@@ -30,7 +30,7 @@ export class AnswerWriter {
     write(req: NodeRequest, res: NodeResponse, incoming: NodeIncoming, answer: Answer): void {
         try {
             const closes = incoming.discarded || this.#closing();
-            const headers = closes ? this.closingHeaders(answer.headers) : answer.headers;
+            const headers = closes ? { ...answer.headers, connection: "close" } : answer.headers;
             if (incoming.discarded) closeSoonAfter(res, req);
             switch (answer.kind) {
                 case "bytes":
@@ -57,16 +57,6 @@ export class AnswerWriter {
         const message = this.#failureMessage(error);
         res.writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(message) });
         res.end(message);
-    }
-
-    /** The headers of an answer after which the connection closes (its body left unread, or the server stopping). */
-    protected closingHeaders(headers: Readonly<AnswerHeaders>): Readonly<AnswerHeaders> {
-        return { ...headers, connection: "close" };
-    }
-
-    /** Where an event stream's text goes. */
-    protected eventSink(res: NodeResponse): StartingSink {
-        return new ResponseSink(res, this.#closing);
     }
 
     #writeStream(res: NodeResponse, status: number, headers: Readonly<AnswerHeaders>, body: ReadableStream<Uint8Array>): void {
@@ -96,7 +86,7 @@ export class AnswerWriter {
     }
 
     #writeEvents(incoming: NodeIncoming, res: NodeResponse, { headers, stream }: EventsAnswer): void {
-        const sink = this.eventSink(res);
+        const sink = new ResponseSink(res, this.#closing);
         if (sink.closed) return stream.gone(); // the client left while the handler worked: nothing to start
         sink.start(headers);
         res.once("close", () => stream.gone());

@@ -3,7 +3,8 @@
  * differs on Bun (1.4) from what web/responder.ts shares with Deno.
  */
 import cluster from "node:cluster";
-import type { AdapterOptions, AnswerHeaders, ConnectionLimits, ServerAdapter } from "../../contract.ts";
+import type { AdapterOptions, AnswerHeaders, ConnectionLimits, PromisePeek, ServerAdapter } from "../../contract.ts";
+import { notFulfilled } from "../../symbols.ts";
 import { listenError } from "../listen-error.ts";
 import { afterAuthority, type RequestLine } from "./incoming.ts";
 import { headersInit, WebResponder, type ResponseHeaders, type WebRuntime } from "./responder.ts";
@@ -35,7 +36,14 @@ interface BunServeOptions {
 interface BunFile extends Blob {
     exists(): Promise<boolean>;
 }
-declare const Bun: { serve(options: BunServeOptions): BunServer; file(path: string): BunFile };
+interface BunPeek {
+    (promise: Promise<unknown>): unknown;
+    status(promise: Promise<unknown>): "pending" | "fulfilled" | "rejected";
+}
+declare const Bun: { serve(options: BunServeOptions): BunServer; file(path: string): BunFile; peek: BunPeek };
+
+/** An `async` handler that returned without awaiting has fulfilled already: Bun.peek reads its value without a microtask. */
+export const peekFulfilled: PromisePeek = (promise) => (Bun.peek.status(promise) === "fulfilled" ? Bun.peek(promise) : notFulfilled);
 
 /**
  * Bun builds `request.url` from a Host it has checked (a missing one it answers 400 itself); for a
