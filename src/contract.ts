@@ -129,7 +129,7 @@ export interface EventSink {
  */
 export type PromisePeek = (promise: Promise<unknown>) => unknown;
 
-/** Where the pipeline hands a request's answer. */
+/** Where the pipeline hands a request's answer. It should not throw: if it does, the error is logged and nothing is delivered again. */
 export type Deliver = (answer: Answer) => void;
 
 /** The pipeline, as the adapters call it. */

@@ -90,7 +90,7 @@ export class Pipeline implements AnswerSource {
         let target: RequestTarget;
         try {
             const sent = incoming.target; // a getter that slices the runtime's URL, on Deno and Bun
-            if (sent === "*" && incoming.method === "OPTIONS") return deliver(this.#unrouted.serverWide(incoming, this.#base(incoming)));
+            if (sent === "*" && incoming.method === "OPTIONS") return this.#handOver(this.#unrouted.serverWide(incoming, this.#base(incoming)), deliver);
             if (sent.length > this.#maxUrlLength) throw new HTTPError(414, `URL longer than ${this.#maxUrlLength} characters (option maxUrlLength)`);
             const host = incoming.host;
             assertValidHost(host);
@@ -164,12 +164,28 @@ export class Pipeline implements AnswerSource {
         } catch (error) {
             return this.#deliverLater(this.#errorAnswer(error, incoming, target), deliver);
         }
-        deliver(sent);
+        this.#handOver(sent, deliver);
     }
 
     /** An answer still to come, delivered when it does; one that fails after all is a plain 500 (logged). */
     #deliverLater(answer: Promise<Answer>, deliver: Deliver): void {
-        answer.then(deliver, (error: unknown) => deliver(this.#lastResort(error)));
+        answer.then(
+            (ready) => this.#handOver(ready, deliver),
+            (error: unknown) => this.#handOver(this.#lastResort(error), deliver),
+        );
+    }
+
+    /**
+     * Every answer reaches the adapter here. An adapter whose delivery throws has failed on its own side
+     * (its connection, its socket hand-over): the request has had its one answer, so the error is logged,
+     * and not caught by the request's own error handling, which would deliver a second answer.
+     */
+    #handOver(answer: Answer, deliver: Deliver): void {
+        try {
+            deliver(answer);
+        } catch (error) {
+            this.#config.logError("Could not deliver an answer:", error);
+        }
     }
 
     /** The answer when making an error answer failed too: plain text, no route, no handler involved. */

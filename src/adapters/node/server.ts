@@ -147,9 +147,16 @@ export class NodeServer implements ServerAdapter {
         if (answer.kind !== "socket") return this.#writer.write(req, res, incoming, answer);
         const upgrade = this.#upgrades.get(req);
         if (upgrade === undefined || upgrade.socket.destroyed) return answer.socket.gone(1006, "");
-        res.detachSocket(upgrade.socket);
-        upgrade.logged?.(101);
-        this.#sockets.accept(req, upgrade.socket, upgrade.head, answer);
+        try {
+            res.detachSocket(upgrade.socket);
+            upgrade.logged?.(101);
+            this.#sockets.accept(req, upgrade.socket, upgrade.head, answer);
+        } catch (error) {
+            // Nobody else holds the connection now: it must not stay open, and the route learns it is gone.
+            upgrade.socket.destroy();
+            answer.socket.gone(1006, "");
+            throw error;
+        }
     }
 }
 
