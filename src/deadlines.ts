@@ -2,18 +2,29 @@
  * Many deadlines of one length (every request's handler, every request body) on one timer. A deadline
  * is a link in a list kept in the order they were started or last touched, so starting, touching and
  * cancelling one are a few property writes (no hashing, no timer of its own), and the timer only looks
- * at the oldest. Times come from a clock the timer itself reads on each tick, rather than Date.now() per
- * request: a deadline may then be stamped up to one tick early, so it fires only once `timeout` plus a
- * tick has passed by that clock — between `timeout` and `timeout` plus a quarter of it (at most a second)
- * after it was started or last touched.
+ * at the oldest. No clock is read per request: the timer stamps, on each tick, the deadlines started or
+ * touched since the tick before with the time it reads, which is never before they were. A deadline thus
+ * fires once `timeout` has passed by that stamp — never early, even when the event loop was blocked and
+ * the tick late, and when it is not, within a quarter of `timeout` after (at most a second).
  */
+export interface Deadline {
+    /** Starts the wait again (a body chunk arrived). */
+    touch(): void;
+    /** Stops the deadline; false if it has already fired (or was cancelled). */
+    cancel(): boolean;
+}
+
+/** The list's own operations, for its links: a symbol this module keeps, so that no one else relinks them. */
+const relink = Symbol("relink");
+const unlink = Symbol("unlink");
+
 export class Deadlines {
     readonly timeout: number;
-    /** The list's ends: `head` is the deadline started or touched longest ago. */
-    head: Deadline | null = null;
-    tail: Deadline | null = null;
-    /** The clock deadlines are stamped with, read when the timer starts and on each of its ticks. */
-    now = 0;
+    /** The deadline started or touched longest ago, and the latest one. */
+    #head: Link | null = null;
+    #tail: Link | null = null;
+    /** The first of the deadlines started or touched since the last tick: they still await their stamp. */
+    #unstamped: Link | null = null;
     readonly #tick: number;
     #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -26,80 +37,82 @@ export class Deadlines {
     /** Calls `onExpire` once `timeout` ms pass without a touch(); null when there is no timeout. */
     start(onExpire: () => void): Deadline | null {
         if (this.timeout === 0) return null;
-        if (this.#timer === undefined) this.#startTimer();
-        const deadline = new Deadline(this, onExpire);
-        deadline.append();
-        return deadline;
-    }
-
-    #startTimer(): void {
-        this.now = Date.now();
-        this.#timer = setInterval(() => this.#expire(), this.#tick);
-        (this.#timer as { unref?: () => void }).unref?.(); // Node, Bun: a pending deadline does not keep the process alive
+        if (this.#timer === undefined) {
+            this.#timer = setInterval(() => this.#expire(), this.#tick);
+            (this.#timer as { unref?: () => void }).unref?.(); // Node, Bun: a pending deadline does not keep the process alive
+        }
+        const link = new Link(this, onExpire);
+        this.#append(link);
+        return link;
     }
 
     #expire(): void {
-        this.now = Date.now();
-        const oldest = this.now - this.timeout - this.#tick;
-        while (this.head !== null && this.head.touched <= oldest) {
-            const expired = this.head;
-            expired.unlink();
+        const now = Date.now();
+        for (let link = this.#unstamped; link !== null; link = link.next) link.stamp = now;
+        this.#unstamped = null;
+        const oldest = now - this.timeout;
+        while (this.#head !== null && this.#head.stamp <= oldest) {
+            const expired = this.#head;
+            this[unlink](expired);
             expired.onExpire();
         }
-        if (this.head === null) {
+        if (this.#head === null) {
             clearInterval(this.#timer);
             this.#timer = undefined;
         }
     }
+
+    [relink](link: Link): void {
+        if (this.#tail === link) {
+            this.#unstamped ??= link;
+            return;
+        }
+        this[unlink](link);
+        this.#append(link);
+    }
+
+    #append(link: Link): void {
+        link.previous = this.#tail;
+        link.next = null;
+        if (this.#tail === null) this.#head = link;
+        else this.#tail.next = link;
+        this.#tail = link;
+        this.#unstamped ??= link;
+        link.linked = true;
+    }
+
+    [unlink](link: Link): void {
+        if (this.#unstamped === link) this.#unstamped = link.next;
+        if (link.previous === null) this.#head = link.next;
+        else link.previous.next = link.next;
+        if (link.next === null) this.#tail = link.previous;
+        else link.next.previous = link.previous;
+        link.previous = link.next = null;
+        link.linked = false;
+    }
 }
 
-export class Deadline {
-    touched: number;
+class Link implements Deadline {
+    /** When the timer first saw this deadline since it was started or touched (0 until it has). */
+    stamp = 0;
+    previous: Link | null = null;
+    next: Link | null = null;
+    linked = false;
     readonly onExpire: () => void;
     readonly #list: Deadlines;
-    #previous: Deadline | null = null;
-    #next: Deadline | null = null;
-    #linked = false;
 
     constructor(list: Deadlines, onExpire: () => void) {
         this.#list = list;
         this.onExpire = onExpire;
-        this.touched = list.now;
     }
 
-    /** Starts the wait again (a body chunk arrived): the deadline moves to the young end of the list. */
     touch(): void {
-        if (!this.#linked) return;
-        this.touched = this.#list.now;
-        if (this.#list.tail === this) return;
-        this.unlink();
-        this.append();
+        if (this.linked) this.#list[relink](this);
     }
 
-    /** Stops the deadline; false if it has already fired (or was cancelled). */
     cancel(): boolean {
-        if (!this.#linked) return false;
-        this.unlink();
+        if (!this.linked) return false;
+        this.#list[unlink](this);
         return true;
-    }
-
-    append(): void {
-        const list = this.#list;
-        this.#previous = list.tail;
-        this.#next = null;
-        if (list.tail === null) list.head = this;
-        else list.tail.#next = this;
-        list.tail = this;
-        this.#linked = true;
-    }
-
-    unlink(): void {
-        const list = this.#list;
-        if (this.#previous === null) list.head = this.#next;
-        else this.#previous.#next = this.#next;
-        if (this.#next === null) list.tail = this.#previous;
-        else this.#next.#previous = this.#previous;
-        this.#previous = this.#next = null;
-        this.#linked = false;
     }
 }

@@ -57,6 +57,18 @@ describe("Deadlines", () => {
         }
     });
 
+    it("does not fire early a deadline started while the event loop was blocked (the timer late)", async () => {
+        const deadlines = new Deadlines(200);
+        deadlines.start(() => {}); // starts the timer and its clock
+        const blockedUntil = Date.now() + 300; // a synchronous handler holding the event loop
+        while (Date.now() < blockedUntil);
+        const started = Date.now();
+        const fired = await new Promise<number>((resolve) => deadlines.start(() => resolve(Date.now())));
+        const waited = fired - started;
+        assert.ok(waited >= 200, `fired after ${waited} ms`);
+        assert.ok(waited <= 200 + 50 + 40, `fired after ${waited} ms`);
+    });
+
     it("has no deadline with a timeout of 0", () => {
         assert.equal(new Deadlines(0).start(() => assert.fail("fired")), null);
     });
