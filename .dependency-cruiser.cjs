@@ -10,9 +10,9 @@
  *   unrouted-answers.ts               the answer when no route matched)
  *   router/ request/ response/ static/ channels/ rate-limit/   one concern each
  *   contract.ts                       what the pipeline and the adapters exchange
- *   leaves                            errors, limits, options, cors, deadlines, paths, symbols, runtime, types, access-log, forwarded
+ *   leaves                            errors, limits, options, tls-option, cors, deadlines, paths, symbols, runtime, types, access-log, forwarded
  */
-const leaves = "^src/(errors|limits|options|cors|deadlines|paths|symbols|runtime|types|access-log|forwarded)\\.ts$";
+const leaves = "^src/(errors|limits|options|tls-option|cors|deadlines|paths|symbols|runtime|types|access-log|forwarded)\\.ts$";
 const concerns = "^src/(router|request|response|static|channels|rate-limit)/";
 const above = (...paths) => ({ path: paths });
 

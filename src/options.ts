@@ -4,11 +4,10 @@
  * its flags' defaults and ranges from here.
  */
 
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { StartupError } from "./errors.ts";
 import { limitDefaults, type Limits } from "./limits.ts";
 import { resolveFolder } from "./paths.ts";
+import { tlsFrom } from "./tls-option.ts";
 import type { AccessLogger, CompressOptions, Encoding, RoutesObject, StartOptions, StaticFolderOption, TlsOptions } from "./types.ts";
 
 /** The longest delay setTimeout honours, in ms: past it the timer fires at once, so no timeout may exceed it. */
@@ -218,26 +217,6 @@ function prefixFrom(prefix: unknown): string {
     }
     const trimmed = prefix.replace(/^\/?/, "/").replace(/\/$/, "");
     return trimmed === "" ? "/" : trimmed;
-}
-
-/** Each of cert and key: the PEM text itself, or a file that holds it. */
-function tlsFrom(tls: TlsOptions): TlsOptions {
-    if (typeof tls !== "object" || tls === null || typeof tls.cert !== "string" || typeof tls.key !== "string") {
-        throw new StartupError("The tls option must be { cert, key }, each a PEM file or PEM text");
-    }
-    return Object.freeze({ cert: pemFrom(tls.cert, "cert"), key: pemFrom(tls.key, "key") });
-}
-
-function pemFrom(value: string, name: "cert" | "key"): string {
-    if (value.includes("-----BEGIN")) return value;
-    let text: string;
-    try {
-        text = readFileSync(path.resolve(value), "utf8");
-    } catch (error) {
-        throw new StartupError(`The TLS ${name} could not be read: ${path.resolve(value)} (${(error as NodeJS.ErrnoException).code ?? String(error)}; option "tls.${name}" or --tls-${name})`);
-    }
-    if (!text.includes("-----BEGIN")) throw new StartupError(`The TLS ${name} file holds no PEM block: ${path.resolve(value)} (option "tls.${name}" or --tls-${name})`);
-    return text;
 }
 
 function compressFrom(compress: boolean | CompressOptions): ServerSettings["compress"] {
