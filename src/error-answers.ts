@@ -7,8 +7,7 @@ import { describeError, isHTTPError } from "./errors.ts";
 import { Params } from "./request/handler-params.ts";
 import type { RequestTarget } from "./request/target.ts";
 import { textAnswer } from "./response/answer.ts";
-import type { LongLivedOf } from "./response/long-lived.ts";
-import { toAnswer } from "./response/to-response.ts";
+import { toAnswer, type LongLived } from "./response/to-response.ts";
 import type { Router } from "./router/router.ts";
 
 export interface ErrorAnswersConfig {
@@ -17,7 +16,7 @@ export interface ErrorAnswersConfig {
     /** Whether a 500 carries the exception's message (else "Internal Server Error"; the error is logged either way). */
     exposeErrors: boolean;
     secrets: readonly string[];
-    longLived: LongLivedOf;
+    longLived: LongLived;
     logError: ErrorLogger;
 }
 
@@ -43,7 +42,7 @@ export class ErrorAnswers {
         if (errorRoute) {
             try {
                 const value = await errorRoute.handler(new Params(target!, message, errorRoute.route, incoming, this.#config.secrets));
-                return toAnswer(value, withHeaders, this.#config.longLived(errorRoute.handler, incoming), status);
+                return toAnswer(value, withHeaders, this.#config.longLived, errorRoute.handler, incoming, status);
             } catch (routeError) {
                 this.#config.logError(`The error route ${errorRoute.route.path} failed:`, routeError);
             }

@@ -11,8 +11,7 @@ import { textAnswer, withoutBody } from "./response/answer.ts";
 import { startedWithin } from "./response/checked-body.ts";
 import { withCookiesOf } from "./response/set-cookies.ts";
 import { withResponseHeaders, withStatusRules } from "./response/response-head.ts";
-import { toAnswer } from "./response/to-response.ts";
-import type { LongLivedOf } from "./response/long-lived.ts";
+import { toAnswer, type LongLived } from "./response/to-response.ts";
 import type { RouteMatch, Router } from "./router/router.ts";
 import type { StaticFiles } from "./static/static-files.ts";
 import type { Compression } from "./response/compression.ts";
@@ -35,7 +34,7 @@ export interface PipelineConfig {
     /** Used when the Host header is missing or unusable. */
     fallbackHost: string;
     /** How the event streams and WebSockets that handlers return become answers, followed where the server keeps them. */
-    longLived: LongLivedOf;
+    longLived: LongLived;
     logError: ErrorLogger;
     /** How this runtime reads a fulfilled promise at once (Bun), or null. */
     peek?: PromisePeek | null;
@@ -198,7 +197,7 @@ export class Pipeline implements AnswerSource {
     #answer(incoming: Incoming, match: RouteMatch, value: unknown, params: Params, target: RequestTarget): Answer | Promise<Answer> {
         let answer: Answer;
         try {
-            answer = toAnswer(value, this.#base(incoming), this.#config.longLived(match.handler, incoming), params.responseHead?.status);
+            answer = toAnswer(value, this.#base(incoming), this.#config.longLived, match.handler, incoming, params.responseHead?.status);
         } catch (error) {
             return this.#errorAnswer(error, incoming, target);
         }

@@ -1,26 +1,30 @@
-import type { Answer, AnswerHeaders, EventStream } from "../contract.ts";
+import type { Answer, AnswerHeaders, EventStream, Incoming } from "../contract.ts";
+import type { Handler } from "../types.ts";
 import { isWebSocketResponse, type WebSocketResponse } from "./web-socket.ts";
 import { sharedHeaders } from "./answer.ts";
 import { eventStreamHeaders, isSSEResponse, type SSEResponse } from "./event-stream.ts";
 import { decodedByFetch } from "./fetch-codings.ts";
 
-/** How the long-lived answers are made, knowing which handler returned them and for which request (see Pipeline). */
+/**
+ * How the long-lived answers are made, knowing which handler returned them (followed for watch-mode
+ * reloads) and for which request (see Pipeline); made once per server, not per request.
+ */
 export interface LongLived {
     /** An SSEResponse → the answer's stream (OpenStreams makes it). */
-    eventStream(stream: SSEResponse): EventStream;
+    eventStream(stream: SSEResponse, handler: Handler): EventStream;
     /** A WebSocketResponse → the socket answer, or the refusal of a request that is no valid upgrade. */
-    socket(socket: WebSocketResponse, base: Readonly<AnswerHeaders>): Answer;
+    socket(socket: WebSocketResponse, base: Readonly<AnswerHeaders>, handler: Handler, incoming: Incoming): Answer;
 }
 
 /** A handler's return value → the answer, by one ordered chain of type checks (the seed's response table). */
-export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, longLived: LongLived, status = 200): Answer {
+export function toAnswer(value: unknown, base: Readonly<AnswerHeaders>, longLived: LongLived, handler: Handler, incoming: Incoming, status = 200): Answer {
     if (value === null || value === undefined) return { kind: "bytes", status, headers: base, body: null, reused: true };
     if (typeof value === "string") return bytes(status, base, "text/plain; charset=utf-8", value);
     // The common case first: a plain object or array skips the checks for the other kinds.
     const prototype = Object.getPrototypeOf(value);
     if (prototype === Object.prototype || prototype === Array.prototype) return bytes(status, base, "application/json", toJSON(value));
-    if (isSSEResponse(value)) return { kind: "events", status: 200, headers: { ...base, ...eventStreamHeaders }, stream: longLived.eventStream(value) };
-    if (isWebSocketResponse(value)) return longLived.socket(value, base);
+    if (isSSEResponse(value)) return { kind: "events", status: 200, headers: { ...base, ...eventStreamHeaders }, stream: longLived.eventStream(value, handler) };
+    if (isWebSocketResponse(value)) return longLived.socket(value, base, handler, incoming);
     if (value instanceof Response) return fromResponse(value, base);
     if (value instanceof Uint8Array) return bytes(status, base, "application/octet-stream", value);
     if (ArrayBuffer.isView(value)) return bytes(status, base, "application/octet-stream", new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
