@@ -3,6 +3,7 @@ import { quiet, quietRejection } from "./quiet.ts";
 import type { ChannelFollower, FollowedEvent, Followable } from "./channel-follower.ts";
 import type { ErrorLogger, EventSink } from "../contract.ts";
 import { eventFrame, type EventFields } from "./event-frame.ts";
+import { EndSignal } from "./end-signal.ts";
 
 /** How the adapter starts a stream: its settings and what the request said. */
 export interface StreamStart {
@@ -28,7 +29,7 @@ export class SSEResponse implements ChannelFollower {
     onConnectionClosed: (() => void) | undefined = undefined;
 
     readonly #callback: EventStreamCallback;
-    readonly #controller = new AbortController();
+    readonly #end = new EndSignal();
     #sink: EventSink | undefined;
     #log: ErrorLogger = console.error;
     #lastEventId: string | undefined;
@@ -42,11 +43,11 @@ export class SSEResponse implements ChannelFollower {
 
     /** Aborts when the stream ends. */
     get signal(): AbortSignal {
-        return this.#controller.signal;
+        return this.#end.signal;
     }
 
     get closed(): boolean {
-        return this.#controller.signal.aborted;
+        return this.#end.ended;
     }
 
     /** The id of the last event the client saw, from its Last-Event-ID header when it reconnects. */
@@ -64,7 +65,7 @@ export class SSEResponse implements ChannelFollower {
     send(data: unknown, event?: string): Promise<void> {
         let text: string;
         try {
-            text = eventFrame({ data: JSON.stringify(data) ?? "", event });
+            text = framed(data, event);
         } catch (error) {
             return quietRejection(error);
         }
@@ -180,7 +181,7 @@ export class SSEResponse implements ChannelFollower {
     }
 
     #finish(): void {
-        this.#controller.abort();
+        this.#end.end();
         try {
             this.onConnectionClosed?.();
         } catch (error) {
@@ -188,6 +189,26 @@ export class SSEResponse implements ChannelFollower {
         }
     }
 }
+
+/**
+ * send()'s frame. The last one made for a value that is not an object is kept: a loop sending one event
+ * to many streams then frames it once, as a channel does. (An object could have changed between two
+ * sends, so it is framed each time.)
+ */
+function framed(data: unknown, event: string | undefined): string {
+    const primitive = data === null || (typeof data !== "object" && typeof data !== "function");
+    if (primitive && lastFrame !== "" && data === lastData && event === lastEvent) return lastFrame;
+    const frame = eventFrame({ data: JSON.stringify(data) ?? "", event });
+    if (primitive) {
+        lastData = data;
+        lastEvent = event;
+        lastFrame = frame;
+    }
+    return frame;
+}
+let lastData: unknown;
+let lastEvent: string | undefined;
+let lastFrame = "";
 
 /** What a send resolves to when the connection took its event at once: one settled promise serves them all. */
 const written = Promise.resolve();

@@ -2,6 +2,7 @@ import { channelEvent, channelReset, clientGone, follow, socketMessage, startSoc
 import { quiet, quietRejection } from "./quiet.ts";
 import type { ErrorLogger, SocketLink } from "../contract.ts";
 import { socketFrame, type ChannelFollower, type FollowedEvent, type Followable } from "./channel-follower.ts";
+import { EndSignal } from "./end-signal.ts";
 
 /** A message as a WebSocket route receives it: a text frame as a string, a binary frame as bytes. */
 export type SocketMessage = string | Uint8Array;
@@ -50,7 +51,7 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage>, ChannelF
     readonly protocols: readonly string[];
 
     readonly #callback: WebSocketCallback;
-    readonly #controller = new AbortController();
+    readonly #end = new EndSignal();
     #link: SocketLink | undefined;
     #log: ErrorLogger = console.error;
     #maxBuffer = Infinity;
@@ -72,11 +73,11 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage>, ChannelF
 
     /** Aborts when the socket closes. */
     get signal(): AbortSignal {
-        return this.#controller.signal;
+        return this.#end.signal;
     }
 
     get closed(): boolean {
-        return this.#controller.signal.aborted;
+        return this.#end.ended;
     }
 
     /** The subprotocol chosen from the client's list ("" if none). */
@@ -221,7 +222,7 @@ export class WebSocketResponse implements AsyncIterable<SocketMessage>, ChannelF
     }
 
     #finish(code: number, reason: string): void {
-        this.#controller.abort();
+        this.#end.end();
         this.#wake?.();
         try {
             this.onConnectionClosed?.(code, reason);

@@ -75,6 +75,16 @@ const server = await serve({
                 await self.send(refused, "refused");
                 self.close();
             }),
+        // Sends that repeat one another, as a loop over many streams does (send() reuses the last frame).
+        "/repeats/GET": () =>
+            new SSEResponse(async (self) => {
+                for (const [data, event] of [[1, "a"], [1, "a"], [1, "b"], [1], ["1"], [1, ""], [true], [true, "a"], [null], [undefined]] as const) await self.send(data, event);
+                const changing = { n: 1 };
+                await self.send(changing);
+                changing.n = 2;
+                await self.send(changing);
+                self.close();
+            }),
         "/throws/GET": () =>
             new SSEResponse(async (self) => {
                 await self.send("first");
@@ -227,6 +237,25 @@ describe("Server-Sent Events", () => {
                 "event: list\ndata: [1,2]\n\n" +
                 "event: nothing\ndata: null\n\n" +
                 'event: refused\ndata: "An event name cannot contain a line break"\n\n',
+        );
+    });
+
+    it("frames a repeated send as the first, a send of other data or another name anew, and an object as it is now", async () => {
+        const response = await server.fetch("/repeats");
+        assert.equal(
+            await response.text(),
+            ":ok\n\n" +
+                "event: a\ndata: 1\n\n".repeat(2) +
+                "event: b\ndata: 1\n\n" +
+                "data: 1\n\n" +
+                'data: "1"\n\n' +
+                "data: 1\n\n" +
+                "data: true\n\n" +
+                "event: a\ndata: true\n\n" +
+                "data: null\n\n" +
+                "data: \n\n" +
+                'data: {"n":1}\n\n' +
+                'data: {"n":2}\n\n',
         );
     });
 
