@@ -27,6 +27,7 @@ const { values: flags } = parseArgs({
         load: { type: "string" },
         instructions: { type: "boolean", default: false },
         requests: { type: "string", default: "5000" },
+        warmup: { type: "string", default: "15000" },
         streams: { type: "string", default: "10000" },
         events: { type: "string", default: "20000" },
     },
@@ -690,30 +691,33 @@ async function channelsReport() {
 /**
  * CPU instructions the server executes per request, counted by valgrind's callgrind: unlike req/s on a
  * shared machine (±10–20 % between runs), the count depends only on the code run. The server answers
- * `requests` requests to warm up (the JIT compiles synchronously with --single-threaded), then the
- * counter is zeroed and the same number again is counted. Two things would otherwise swamp what is
- * measured: requests are sent one after the other on one keep-alive connection (with several at once,
- * how many a server finds waiting at each turn of its event loop, and so what it spends per request,
- * depends on how fast the client is next to a server slowed down by valgrind); and the time V8 spends
- * optimizing (Runtime_CompileOptimized, still half the count after thousands of requests) is left out,
- * so the count is what the code as compiled executes per request.
+ * `warmup` requests to warm up (the JIT compiles synchronously with --single-threaded; V8 still
+ * optimizes new functions after 5,000 requests, and none after 15,000), then the counter is zeroed and
+ * `requests` more are counted, on the main thread only (a route file's TypeScript loader runs on a
+ * thread of its own). Two things would otherwise swamp what is measured: requests are sent one after
+ * the other on one keep-alive connection (with several at once, how many a server finds waiting at
+ * each turn of its event loop, and so what it spends per request, depends on how fast the client is
+ * next to a server slowed down by valgrind); and the time V8 spends optimizing
+ * (Runtime_CompileOptimized) is left out, so the count is what the code as compiled executes per request.
  */
 async function instructionsPerRequest(sideToCount) {
     const { request } = sideToCount;
     const folder = mkdtempSync(path.join(tmpdir(), "vshs-callgrind-"));
     const outFile = path.join(folder, "callgrind.out");
     const command = serverCommand({ ...sideToCount, nodeOptions: ["--single-threaded"] });
-    const valgrind = ["--tool=callgrind", "--smc-check=all-non-file", "--toggle-collect=v8::internal::Runtime_CompileOptimized*", `--callgrind-out-file=${outFile}`];
+    // --toggle-collect alone turns collection off until the named function is entered (--collect-atstart=no):
+    // --collect-atstart=yes after it makes the function the part left out, not the only part counted.
+    const valgrind = ["--tool=callgrind", "--smc-check=all-non-file", "--toggle-collect=v8::internal::Runtime_CompileOptimized*", "--collect-atstart=yes", "--separate-threads=yes", `--callgrind-out-file=${outFile}`];
     const child = spawn("valgrind", [...valgrind, ...command], { cwd: here });
     try {
         const port = await listeningPort(child, `${sideToCount.label} under valgrind`);
         const count = Number(flags.requests);
-        await fireRequests(port, request, count);
+        await fireRequests(port, request, Number(flags.warmup));
         execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
         await fireRequests(port, request, count);
         execFileSync("callgrind_control", ["-d", String(child.pid)], { stdio: "ignore" });
-        const dump = readFileSync(`${outFile}.1`, "utf8");
-        return Number(/^summary: (\d+)/m.exec(dump)[1]) / count;
+        const mainThread = readFileSync(`${outFile}.1-01`, "utf8");
+        return Number(/^summary: (\d+)/m.exec(mainThread)[1]) / count;
     } finally {
         child.kill("SIGKILL");
         rmSync(folder, { recursive: true, force: true });
@@ -728,7 +732,7 @@ async function fireRequests(port, request, count) {
 }
 
 async function instructionsReport() {
-    console.log(`vshs benchmark, instructions per request — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind, ${flags.requests} requests counted after as many to warm up\n`);
+    console.log(`vshs benchmark, instructions per request — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind, ${flags.requests} requests counted on the main thread after ${flags.warmup} to warm up\n`);
     const rows = [];
     for (const scenario of scenarios.filter((each) => ["hello", "echo", "params", "routes", "middleware"].includes(each.name))) {
         await verify(scenario);
@@ -746,7 +750,7 @@ async function instructionsReport() {
             console.log(`  ${candidate.label.padEnd(40)} ${format(candidate.instructions).padStart(8)} instructions/request   ${baseline.label}: ${format(baseline.instructions)}   ratio ${(candidate.instructions / baseline.instructions).toFixed(3)}× (below 1: fewer than raw)`);
         }
     }
-    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, measure: "callgrind instructions per request", requests: Number(flags.requests), rows }, null, 2));
+    if (flags.output) writeFileSync(flags.output, JSON.stringify({ date: new Date().toISOString(), node: process.version, measure: "callgrind instructions per request", requests: Number(flags.requests), warmup: Number(flags.warmup), rows }, null, 2));
 }
 
 // ---- start-up ----
