@@ -11,6 +11,7 @@ const seen = {
     loopEnded: 0,
     callbackClosed: 0,
     signalAborted: 0,
+    signalAfterClose: undefined as boolean | undefined,
     headRan: 0,
     serverClosed: 0,
     lateStarted: 0,
@@ -52,6 +53,12 @@ const server = await serve({
                 await self.send("hello");
             }),
         "/quiet/GET": () => new SSEResponse(() => {}),
+        // signal is made on first use: one first asked for after the stream ended is aborted already.
+        "/closed-first/GET": () =>
+            new SSEResponse((self) => {
+                self.close();
+                seen.signalAfterClose = self.signal.aborted;
+            }),
         // A handler that works a while before answering with a stream: its client may have left by then.
         "/late/GET": async () => {
             await sleep(300);
@@ -302,6 +309,13 @@ describe("Server-Sent Events", () => {
         await stream.waitFor(1);
         stream.close();
         await until(() => seen.signalAborted === 1);
+    });
+
+    it("gives an aborted self.signal when it is first read after the stream ended", async () => {
+        const response = await server.fetch("/closed-first");
+        await response.text();
+        await until(() => seen.signalAfterClose !== undefined);
+        assert.equal(seen.signalAfterClose, true);
     });
 
     it("never crashes the process on sends nobody awaits after a disconnect", async () => {
