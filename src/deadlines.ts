@@ -64,6 +64,7 @@ export class Deadlines {
 
     [relink](link: Link): void {
         if (this.#tail === link) {
+            link.stamp = Infinity;
             this.#unstamped ??= link;
             return;
         }
@@ -77,6 +78,8 @@ export class Deadlines {
         if (this.#tail === null) this.#head = link;
         else this.#tail.next = link;
         this.#tail = link;
+        // Unstamped until the next tick: never expired before it, even by a deadline's onExpire that starts or touches one.
+        link.stamp = Infinity;
         this.#unstamped ??= link;
         link.linked = true;
     }
@@ -93,8 +96,8 @@ export class Deadlines {
 }
 
 class Link implements Deadline {
-    /** When the timer first saw this deadline since it was started or touched (0 until it has). */
-    stamp = 0;
+    /** When the timer first saw this deadline since it was started or touched (Infinity until it has). */
+    stamp = Infinity;
     previous: Link | null = null;
     next: Link | null = null;
     linked = false;

@@ -69,6 +69,23 @@ describe("Deadlines", () => {
         assert.ok(waited <= 200 + 50 + 40, `fired after ${waited} ms`);
     });
 
+    it("does not fire at once a deadline started or touched by another's onExpire", async () => {
+        const deadlines = new Deadlines(100);
+        const started = Date.now();
+        let touched: ReturnType<Deadlines["start"]> = null;
+        const fired = new Promise<number>((resolve) => {
+            touched = deadlines.start(() => resolve(Date.now()));
+            deadlines.start(() => {
+                touched!.touch(); // the only deadline left, with a stamp from before
+                deadlines.start(() => {});
+            });
+            // `touched` is older than the one that touches it: move it behind, so that it is touched while last
+            touched!.touch();
+        });
+        const waited = (await fired) - started;
+        assert.ok(waited >= 200, `fired after ${waited} ms, not a timeout after its touch`);
+    });
+
     it("has no deadline with a timeout of 0", () => {
         assert.equal(new Deadlines(0).start(() => assert.fail("fired")), null);
     });
